@@ -1,0 +1,23 @@
+# Sourced by scripts/test.sh and scripts/demo.sh: installs Debian packages
+# that are missing, and nothing when all are present (idempotent, offline
+# after the first run).
+smsgate_need() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	if [ ! -f /tmp/.smsgate-apt-updated ]; then
+		apt-get update -qq && touch /tmp/.smsgate-apt-updated
+	fi
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# What building smsgate needs.
+SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev"
+# What the test suite needs on top: sanitizers and libFuzzer (clang),
+# cmocka, and the third-party programs the tests talk to.
+SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu"
