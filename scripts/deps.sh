@@ -20,4 +20,4 @@ smsgate_need() {
 SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev"
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
 # cmocka, and the third-party programs the tests talk to.
-SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu"
+SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils"

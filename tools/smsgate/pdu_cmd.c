@@ -71,8 +71,9 @@ static int pdu_encode(int argc, char **argv)
 	size_t bad = 0;
 	int c, rc;
 
+	/* "+": options end at NUMBER, so a text may begin with '-'. */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': flags |= SMS_PLAN_FORCE_UCS2; break;
 		case 'r': o.report = true; break;
