@@ -44,7 +44,7 @@ void modem_config_defaults(struct modem_config *c);
 
 /* Where a received message sits, so the owner can release it once stored. */
 struct modem_msg_ref {
-	char mem[4];                    /* "SM", "ME", ... ; "" when delivered directly */
+	char mem[8];                    /* "SM", "ME", ... ; "" when delivered directly */
 	int index;                      /* -1 when delivered directly (+CMT, +CDS) */
 };
 
@@ -61,7 +61,7 @@ struct modem_ops {
 
 struct modem_status {
 	enum modem_state state;
-	char sim[32];                   /* "READY", "SIM PIN", "not inserted", "PIN rejected", ... */
+	char sim[48];                   /* "READY", "SIM PIN", "not inserted", "PIN rejected", ... */
 	int reg;                        /* +CREG <stat>: 1 home, 5 roaming, 2 searching, 3 denied, -1 unknown */
 	int csq;                        /* 0..31, 99 unknown */
 	int dbm;                        /* 0 when unknown */
@@ -97,7 +97,7 @@ struct modem {
 	bool reinit_pending;            /* a power-up banner came during a submit */
 	bool cfun_pending;              /* do an AT+CFUN cycle after the next probe */
 	bool ack_needed;                /* +CSMS service 1: +CMT/+CDS need AT+CNMA */
-	char read_mem[4];
+	char read_mem[8];
 	bool stopped;
 
 	/* The submit in flight. */
@@ -109,7 +109,7 @@ struct modem {
 
 	/* +CMGR / +CMGL parsing: a header line, then the PDU line. */
 	int list_index;
-	char list_mem[4];
+	char list_mem[8];
 };
 
 void modem_init(struct modem *m, struct loop *l, const struct modem_config *cfg, const struct modem_ops *ops,

@@ -345,7 +345,7 @@ static int gsm__reg_line(const struct ms_modem *m, char *dst, size_t dstlen, con
 	if (!urc)
 		snprintf(head, sizeof(head), "%d,", n);
 	if (n == 2 && gsm__registered(m)) {
-		char act[8] = "";
+		char act[16] = "";
 
 		if (m->prof->act >= 0)
 			snprintf(act, sizeof(act), ",%d", m->prof->act);
@@ -512,7 +512,7 @@ static int gsm__oper(const struct ms_modem *m, int format, char *dst, size_t dst
 
 static int gsm_cops(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)
 {
-	char oper[64], act[8] = "";
+	char oper[64], act[16] = "";
 	long mode, format;
 	const char *name;
 

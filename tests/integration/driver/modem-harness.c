@@ -39,7 +39,7 @@ struct harness {
 	char text[2048];
 	json_object *mrs;
 	struct {
-		char line[2100];
+		char line[4096];
 	} queue[16];
 	unsigned qhead, qcount;
 };
