@@ -2,10 +2,27 @@
 #ifndef SMSGATE_BASE_UTIL_H
 #define SMSGATE_BASE_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+
+/* Copies a string that must fit: -ENAMETOOLONG (dst untouched but for a
+ * NUL) instead of silent truncation. */
+static inline int str_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstlen) {
+		if (dstlen)
+			dst[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(dst, src, n + 1);
+	return 0;
+}
 
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fields.h"
+#include "at_params.h"
 #include "log.h"
 #include "modem.h"
 #include "serial.h"

@@ -8,7 +8,7 @@
 
 #include "at.h"
 #include "errors.h"
-#include "fields.h"
+#include "at_params.h"
 #include "log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

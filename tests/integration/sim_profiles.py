@@ -51,7 +51,7 @@ class Huawei(SimTest):
         s.at("AT^NOSUCH", "\r\nERROR\r\n", echo=False)
 
     def test_urcs_not_held_during_a_command(self):
-        s = self.start("--urc-chance", "0", "--send-delay-ms", "300")
+        s = self.start("--urc-chance", "0", "--send-delay-ms", "2000")
         s.at("ATE0", "\r\nOK\r\n")
         s.at("AT+CMGS=19", "\r\n> ", echo=False)
         s.send(HELLO + "\x1a")

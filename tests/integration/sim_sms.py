@@ -164,6 +164,14 @@ class StatusReports(SimTest):
         r = pdu.parse(m.group(2))
         self.assertEqual((r["mr"], r["addr"], r["st"]), (0, "+491701234567", 70))
 
+    def test_ds0_discards(self):
+        s = self.start()
+        s.at("ATE0;+CNMI=2,1,0,0,0", "\r\nOK\r\n")
+        self._submit_srr(s)
+        self.assertEqual(s.wait_event("report")[0]["routed"], "discarded")
+        s.quiet(echo=False)
+        s.at("AT+CPMS?", "\r\n+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30\r\n\r\nOK\r\n", echo=False)
+
     def test_no_report_unless_asked(self):
         s = self.start()
         s.at("ATE0;+CNMI=2,1,0,1,0", "\r\nOK\r\n")

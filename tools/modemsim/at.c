@@ -173,6 +173,11 @@ void ms_urc(struct ms_modem *m, bool sms, const char *text, size_t n)
 
 	if (!ms_line_up(&m->line) || m->hung)
 		return;
+	/* Never inside the echo of a line being typed: held until its CR. */
+	if (m->at.st == MS_IN_A || m->at.st == MS_IN_LINE) {
+		at__urc_queue(m, sms, text, n);
+		return;
+	}
 	if (sms) {
 		/* TS 27.005 3.4.1 +CNMI <mode> */
 		switch (m->cnmi[0]) {
@@ -213,11 +218,11 @@ void ms_urcf(struct ms_modem *m, bool sms, const char *fmt, ...)
 	ms_urc(m, sms, buf, (size_t)n);
 }
 
-void ms_urc_flush(struct ms_modem *m)
+static void at__urc_flush(struct ms_modem *m, bool force)
 {
 	struct ms_urc **pp = &m->urc_head;
 
-	if (ms_at_busy(m))
+	if (!force && ms_at_busy(m))
 		return;
 	m->urc_tail = NULL;
 	while (*pp) {
@@ -235,6 +240,11 @@ void ms_urc_flush(struct ms_modem *m)
 			at__urc_send(m, u->text, u->len);
 		free(u);
 	}
+}
+
+void ms_urc_flush(struct ms_modem *m)
+{
+	at__urc_flush(m, false);
 }
 
 void ms_urc_clear(struct ms_modem *m)
@@ -701,6 +711,11 @@ static void at__in_line(struct ms_modem *m, uint8_t c)
 {
 	at__echo(m, c);
 	if (c == m->s[3]) {
+		/* What arrived while the line was typed: after its echo, and on
+		 * the devices that do not wait, before its answer. */
+		m->at.st = MS_IN_SCAN;
+		if (m->prof->urc_anytime)
+			at__urc_flush(m, true);
 		memcpy(m->at.last, m->at.line, m->at.len);
 		m->at.last_len = m->at.len;
 		at__execute(m, m->at.line, m->at.len, m->at.overflow);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,14 +63,11 @@ void ms_log_event(struct ms_log *lg, const char *ev, json_object *obj)
 	json_object_put(obj);
 	s = json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	n = strlen(s);
-	char buf[8192];
+	/* One writev on an O_APPEND file: the line lands whole. */
+	struct iovec iov[2] = { { (void *)s, n }, { "\n", 1 } };
 
-	if (n + 1 <= sizeof(buf)) {
-		memcpy(buf, s, n);
-		buf[n] = '\n';
-		if (write(lg->fd, buf, n + 1) < 0)
-			fprintf(stderr, "smsgate-modemsim: log: %s\n", strerror(errno));
-	}
+	if (writev(lg->fd, iov, 2) < 0)
+		fprintf(stderr, "smsgate-modemsim: log: %s\n", strerror(errno));
 	json_object_put(line);
 }
 

@@ -484,7 +484,7 @@ static void sms__deliver_one(struct ms_modem *m, const uint8_t *pdu, size_t len,
 
 int ms_sms_inject_text(struct ms_modem *m, const char *from, const char *text, unsigned flags, json_object *reply)
 {
-	static struct sms_plan plan;    /* 1 KiB: kept off the stack */
+	struct sms_plan plan;
 	struct sms_deliver_opts o;
 	unsigned order[SMS_CONCAT_MAX];
 	json_object *parts;
@@ -701,7 +701,7 @@ static int sms__submit(struct ms_modem *m, const uint8_t *pdu, size_t len, int i
 /* Builds a SUBMIT from text-mode input and the +CSMP parameters. */
 static ssize_t sms__text_submit(struct ms_modem *m, uint8_t *pdu, size_t cap)
 {
-	static struct sms_plan plan;
+	struct sms_plan plan;
 	struct sms_submit_opts o;
 	char text[4 * SMS_TEXT_MAX];
 	size_t tpdu_len, bad;

@@ -7,5 +7,8 @@
 #define CLI_USAGE 2
 
 int cli_pdu(int argc, char **argv);
+int cli_send(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_check_config(int argc, char **argv);
 
 #endif

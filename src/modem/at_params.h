@@ -1,7 +1,7 @@
 /* Reading the parameters of an information line ("+CREG: 2,1,"1A2B"").
  * Fields are separated by commas outside double quotes. */
-#ifndef SMSGATE_MODEM_FIELDS_H
-#define SMSGATE_MODEM_FIELDS_H
+#ifndef SMSGATE_MODEM_AT_PARAMS_H
+#define SMSGATE_MODEM_AT_PARAMS_H
 
 #include <stddef.h>
 

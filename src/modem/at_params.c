@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fields.h"
+#include "at_params.h"
 
 int at_field(const char *line, unsigned idx, char *dst, size_t dstlen)
 {

@@ -1,0 +1,703 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "proc.h"
+#include "util.h"
+
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM };
+
+enum type {
+	T_PATH,         /* a file name: no '"' */
+	T_CMD,          /* a program and its arguments, "..." quoting (proc_split) */
+	T_UINT,         /* decimal, min..max */
+	T_LEVEL,        /* error|warn|info|debug */
+	T_BOOL,         /* yes/no/true/false/on/off/1/0 */
+	T_BAUD,         /* a standard rate */
+	T_PIN,
+	T_PHONE,
+	T_LISTEN,       /* IPV4:PORT or [IPV6]:PORT, numeric */
+	T_TOKEN,        /* printable ASCII without spaces or '"' */
+};
+
+#define REQUIRED 0x1u
+
+struct config_key {
+	const char *name;
+	enum section section;
+	enum type type;
+	unsigned min, max;
+	size_t offset;          /* in the section's struct */
+	size_t size;            /* of the field; of one element when repeatable */
+	size_t count_offset;    /* repeatable: the element count (unsigned) */
+	unsigned count_max;     /* repeatable: capacity; 0: given at most once */
+	const char *def;        /* read like a value in the file; NULL: "" / 0 */
+	unsigned flags;
+};
+
+#define FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f), 0, 0
+#define ARRAY(type, f, n) offsetof(type, f), sizeof(((type *)0)->f[0]), offsetof(type, n), \
+	(unsigned)ARRAY_SIZE(((type *)0)->f)
+#define GW(f) FIELD(struct config_gateway, f)
+#define HTTP(f) FIELD(struct config_http, f)
+#define HTTP_ARRAY(f, n) ARRAY(struct config_http, f, n)
+#define MODEM(f) FIELD(struct config_modem, f)
+
+/* Every key, once: name, section, type, range, storage, default, flags. */
+static const struct config_key keys[] = {
+	/* name                   section      type      min  max       storage                    default   flags */
+	{ "spool",                SEC_GATEWAY, T_PATH,   0,   0,        GW(spool),                 NULL,     REQUIRED },
+	{ "log_level",            SEC_GATEWAY, T_LEVEL,  0,   0,        GW(log_level),             "info",   0 },
+	{ "eventhandler",         SEC_GATEWAY, T_PATH,   0,   0,        GW(eventhandler),          NULL,     0 },
+	{ "eventhandler_timeout", SEC_GATEWAY, T_UINT,   1,   3600,     GW(eventhandler_timeout),  "60",     0 },
+	{ "retry_max",            SEC_GATEWAY, T_UINT,   0,   1000,     GW(retry_max),             "10",     0 },
+	{ "retry_base",           SEC_GATEWAY, T_UINT,   1,   3600,     GW(retry_base),            "30",     0 },
+	{ "retry_cap",            SEC_GATEWAY, T_UINT,   1,   86400,    GW(retry_cap),             "1800",   0 },
+	{ "max_parts",            SEC_GATEWAY, T_UINT,   1,   255,      GW(max_parts),             "10",     0 },
+	{ "incomplete_timeout",   SEC_GATEWAY, T_UINT,   10,  604800,   GW(incomplete_timeout),    "3600",   0 },
+	{ "keep_sent",            SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_sent),             "10000",  0 },
+	{ "keep_failed",          SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_failed),           "10000",  0 },
+	{ "keep_incoming",        SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_incoming),         "10000",  0 },
+	{ "keep_days",            SEC_GATEWAY, T_UINT,   0,   3650,     GW(keep_days),             "30",     0 },
+	{ "admin",                SEC_GATEWAY, T_PHONE,  0,   0,        GW(admin),                 NULL,     0 },
+	{ "listen",               SEC_HTTP,    T_LISTEN, 0,   0,        HTTP_ARRAY(listen, nlisten), NULL,   0 },
+	{ "token",                SEC_HTTP,    T_TOKEN,  0,   0,        HTTP_ARRAY(token, ntoken), NULL,     0 },
+	{ "legacy_cgi",           SEC_HTTP,    T_BOOL,   0,   0,        HTTP(legacy_cgi),          "yes",    0 },
+	{ "max_body",             SEC_HTTP,    T_UINT,   1024, 16777216, HTTP(max_body),           "65536",  0 },
+	{ "device",               SEC_MODEM,   T_PATH,   0,   0,        MODEM(device),             NULL,     REQUIRED },
+	{ "baud",                 SEC_MODEM,   T_BAUD,   0,   0,        MODEM(baud),               "115200", 0 },
+	{ "pin",                  SEC_MODEM,   T_PIN,    0,   0,        MODEM(pin),                NULL,     0 },
+	{ "smsc",                 SEC_MODEM,   T_PHONE,  0,   0,        MODEM(smsc),               NULL,     0 },
+	{ "reset_command",        SEC_MODEM,   T_CMD,    0,   0,        MODEM(reset_command),      NULL,     0 },
+	{ "submit_timeout",       SEC_MODEM,   T_UINT,   5,   600,      MODEM(submit_timeout),     "60",     0 },
+	{ "poll_interval",        SEC_MODEM,   T_UINT,   1,   3600,     MODEM(poll_interval),      "30",     0 },
+};
+
+#define NKEYS ARRAY_SIZE(keys)
+
+static const unsigned baud_rates[] = { 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600 };
+
+struct parser {
+	struct config *c;
+	const char *file;
+	char *err;
+	size_t errlen;
+	unsigned line;
+	enum section sec;
+	void *base;                     /* the current section's struct */
+	unsigned *seen;                 /* line of each key in the current section; 0: not given */
+	char where[CONFIG_NAME_SIZE + 16]; /* "[modem usb0]" for messages */
+	unsigned gw_line, http_line;
+	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
+	unsigned listen_line[CONFIG_LISTEN_MAX];
+};
+
+/* "FILE:LINE: reason". A message cut short by a small err buffer is still
+ * the right message, so truncation is accepted here. */
+PRINTF_LIKE(3, 4)
+static int fail(struct parser *ps, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ps->err || !ps->errlen)
+		return -EINVAL;
+	n = snprintf(ps->err, ps->errlen, "%s:%u: ", ps->file, line);
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool is_digits(const char *s, size_t min, size_t max)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		if (s[n] < '0' || s[n] > '9')
+			return false;
+	}
+	return n >= min && n <= max;
+}
+
+/* Decimal digits only: no sign, no spaces, no hex. -ERANGE past 32 bits. */
+static int parse_uint(const char *s, unsigned *out)
+{
+	unsigned long long v = 0;
+
+	if (!is_digits(s, 1, SIZE_MAX))
+		return -EINVAL;
+	for (; *s; s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > 0xffffffffULL)
+			return -ERANGE;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int set_string(struct parser *ps, const struct config_key *k, char *slot, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= k->size)
+		return fail(ps, ps->line, "%s: longer than %zu bytes", k->name, k->size - 1);
+	memcpy(slot, v, n + 1);
+	return 0;
+}
+
+static int set_listen(struct parser *ps, const struct config_key *k, struct config_listen *out,
+		      const char *v)
+{
+	char addr[CONFIG_ADDR_SIZE];
+	const char *orig = v, *port;
+	size_t alen;
+	unsigned pnum;
+	unsigned char bin[sizeof(struct in6_addr)];
+	int family = AF_INET;
+
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+
+		if (!close || close[1] != ':')
+			goto bad;
+		family = AF_INET6;
+		alen = (size_t)(close - v - 1);
+		v++;
+		port = close + 2;
+	} else {
+		const char *colon = strrchr(v, ':');
+
+		if (!colon)
+			goto bad;
+		family = AF_INET;
+		alen = (size_t)(colon - v);
+		port = colon + 1;
+	}
+	if (alen == 0 || alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, v, alen);
+	addr[alen] = '\0';
+	if (inet_pton(family, addr, bin) != 1)
+		goto bad;
+	if (parse_uint(port, &pnum) == -EINVAL)
+		goto bad;
+	if (parse_uint(port, &pnum) < 0 || pnum < 1 || pnum > 65535)
+		return fail(ps, ps->line, "%s: port %s is out of range 1..65535", k->name, port);
+	out->family = family;
+	out->port = (uint16_t)pnum;
+	/* The canonical spelling, so that duplicates compare equal. */
+	if (!inet_ntop(family, bin, out->addr, sizeof(out->addr)))
+		goto bad;
+	return 0;
+bad:
+	return fail(ps, ps->line, "%s: \"%s\" is not IPV4:PORT or [IPV6]:PORT (numeric address)",
+		    k->name, orig);
+}
+
+static int set_value(struct parser *ps, const struct config_key *k, void *base, const char *v)
+{
+	char *slot = (char *)base + k->offset;
+	unsigned *count = NULL, u;
+	int rc = -EINVAL, lvl;
+
+	if (!*v)
+		return fail(ps, ps->line, "%s: empty value", k->name);
+	if (k->type != T_CMD && strchr(v, '"'))
+		return fail(ps, ps->line, "%s: stray '\"' in %s", k->name, v);
+	if (k->count_max) {
+		count = (unsigned *)(void *)((char *)base + k->count_offset);
+		if (*count >= k->count_max)
+			return fail(ps, ps->line, "%s: given more than %u times", k->name, k->count_max);
+		slot += *count * k->size;
+	}
+
+	switch (k->type) {
+	case T_PATH:
+		rc = set_string(ps, k, slot, v);
+		break;
+	case T_CMD: {
+		char copy[CONFIG_CMD_SIZE], *argv[CONFIG_CMD_ARGS_MAX + 1];
+
+		rc = set_string(ps, k, slot, v);
+		if (rc < 0)
+			break;
+		memcpy(copy, v, strlen(v) + 1);
+		rc = proc_split(copy, argv, ARRAY_SIZE(argv));
+		if (rc == -E2BIG)
+			rc = fail(ps, ps->line, "%s: more than %d words", k->name, CONFIG_CMD_ARGS_MAX);
+		else if (rc < 0)
+			rc = fail(ps, ps->line, "%s: unterminated quote", k->name);
+		else if (rc == 0 || !argv[0][0])
+			rc = fail(ps, ps->line, "%s: no program", k->name);
+		else
+			rc = 0;
+		break;
+	}
+	case T_UINT:
+		rc = parse_uint(v, &u);
+		if (rc == -EINVAL)
+			return fail(ps, ps->line, "%s: \"%s\" is not a number", k->name, v);
+		if (rc < 0 || u < k->min || u > k->max)
+			return fail(ps, ps->line, "%s: %s is out of range %u..%u", k->name, v, k->min, k->max);
+		*(unsigned *)(void *)slot = u;
+		break;
+	case T_LEVEL:
+		lvl = log_level_parse(v);
+		if (lvl < 0)
+			return fail(ps, ps->line, "%s: \"%s\" is not one of error, warn, info, debug", k->name, v);
+		*(enum log_level *)(void *)slot = (enum log_level)lvl;
+		rc = 0;
+		break;
+	case T_BOOL: {
+		static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+		int b = -1;
+
+		for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+			if (strcmp(v, yes[i]) == 0)
+				b = 1;
+			else if (strcmp(v, no[i]) == 0)
+				b = 0;
+		}
+		if (b < 0)
+			return fail(ps, ps->line, "%s: \"%s\" is not yes or no (true/false, on/off, 1/0)", k->name, v);
+		*(bool *)slot = b;
+		rc = 0;
+		break;
+	}
+	case T_BAUD:
+		rc = parse_uint(v, &u);
+		if (rc == -EINVAL)
+			return fail(ps, ps->line, "%s: \"%s\" is not a number", k->name, v);
+		rc = -ERANGE;
+		for (size_t i = 0; i < ARRAY_SIZE(baud_rates); i++) {
+			if (baud_rates[i] == u)
+				rc = 0;
+		}
+		if (rc < 0)
+			return fail(ps, ps->line,
+				    "%s: %s is not one of 9600 19200 38400 57600 115200 230400 460800 921600",
+				    k->name, v);
+		*(unsigned *)(void *)slot = u;
+		break;
+	case T_PIN:
+		if (!is_digits(v, 4, 8))
+			return fail(ps, ps->line, "%s: \"%s\" is not 4 to 8 digits", k->name, v);
+		rc = set_string(ps, k, slot, v);
+		break;
+	case T_PHONE:
+		if (!is_digits(v[0] == '+' ? v + 1 : v, 1, 20))
+			return fail(ps, ps->line, "%s: \"%s\" is not a phone number (an optional '+' and 1 to 20 digits)",
+				    k->name, v);
+		rc = set_string(ps, k, slot, v);
+		break;
+	case T_LISTEN:
+		rc = set_listen(ps, k, (struct config_listen *)(void *)slot, v);
+		if (rc == 0 && *count < CONFIG_LISTEN_MAX)
+			ps->listen_line[*count] = ps->line;
+		break;
+	case T_TOKEN:
+		for (const char *p = v; *p; p++) {
+			if (*p <= ' ' || *p > '~')
+				return fail(ps, ps->line, "%s: only printable ASCII without spaces", k->name);
+		}
+		rc = set_string(ps, k, slot, v);
+		break;
+	}
+	if (rc == 0 && count)
+		(*count)++;
+	return rc;
+}
+
+/* The defaults of one section's keys into base. They are read exactly as
+ * the file would be, so they obey the table's ranges. */
+static void apply_defaults(enum section sec, void *base)
+{
+	struct parser dummy = { .file = "(defaults)" };
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].section == sec && keys[i].def)
+			set_value(&dummy, &keys[i], base, keys[i].def);
+	}
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	apply_defaults(SEC_GATEWAY, &c->gateway);
+	apply_defaults(SEC_HTTP, &c->http);
+}
+
+static void rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+static char *ltrim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Cuts a ';' or '#' comment that starts the text or follows whitespace,
+ * outside "..." quotes, then trailing whitespace. -EINVAL: a quote is
+ * left open. */
+static int cut_comment(char *s)
+{
+	bool quoted = false;
+
+	for (char *p = s; *p; p++) {
+		if (*p == '"') {
+			quoted = !quoted;
+		} else if (!quoted && (*p == ';' || *p == '#') && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	}
+	if (quoted)
+		return -EINVAL;
+	rtrim(s);
+	return 0;
+}
+
+static bool valid_modem_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		char ch = s[n];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || ch == '.' || ch == '-'))
+			return false;
+	}
+	return n >= 1 && n < CONFIG_NAME_SIZE;
+}
+
+static int open_modem(struct parser *ps, const char *name)
+{
+	struct config *c = ps->c;
+	struct config_modem *m;
+
+	if (!*name)
+		return fail(ps, ps->line, "[modem] needs a name: [modem NAME]");
+	if (!valid_modem_name(name))
+		return fail(ps, ps->line, "bad modem name \"%s\" (1 to %d of A-Z a-z 0-9 _ . -)", name,
+			    CONFIG_NAME_SIZE - 1);
+	for (unsigned i = 0; i < c->nmodem; i++) {
+		if (strcmp(c->modem[i].name, name) == 0)
+			return fail(ps, ps->line, "duplicate modem \"%s\" (first on line %d)", name,
+				    c->modem[i].line);
+	}
+	if (c->nmodem >= CONFIG_MODEMS_MAX)
+		return fail(ps, ps->line, "more than %d [modem] sections", CONFIG_MODEMS_MAX);
+	m = &c->modem[c->nmodem];
+	memset(m, 0, sizeof(*m));
+	apply_defaults(SEC_MODEM, m);
+	memcpy(m->name, name, strlen(name) + 1);
+	m->line = (int)ps->line;
+	ps->seen = ps->seen_modem[c->nmodem];
+	ps->base = m;
+	ps->sec = SEC_MODEM;
+	snprintf(ps->where, sizeof(ps->where), "[modem %s]", name);
+	c->nmodem++;
+	return 0;
+}
+
+/* s: the line from '[', comment cut and trimmed. */
+static int parse_section(struct parser *ps, char *s)
+{
+	char *close = strchr(s, ']'), *name, *arg;
+	unsigned *first;
+
+	if (!close)
+		return fail(ps, ps->line, "missing ']' in section header");
+	if (close[1])
+		return fail(ps, ps->line, "unexpected text after ']': %s", ltrim(close + 1));
+	*close = '\0';
+	name = ltrim(s + 1);
+	rtrim(name);
+	arg = name + strcspn(name, " \t");
+	if (*arg)
+		*arg++ = '\0';
+	arg = ltrim(arg);
+
+	if (strcmp(name, "modem") == 0)
+		return open_modem(ps, arg);
+	if (strcmp(name, "gateway") == 0) {
+		ps->sec = SEC_GATEWAY;
+		ps->base = &ps->c->gateway;
+		ps->seen = ps->seen_gw;
+		first = &ps->gw_line;
+	} else if (strcmp(name, "http") == 0) {
+		ps->sec = SEC_HTTP;
+		ps->base = &ps->c->http;
+		ps->seen = ps->seen_http;
+		first = &ps->http_line;
+	} else {
+		if (*arg)
+			return fail(ps, ps->line, "unknown section [%s %s]", name, arg);
+		return fail(ps, ps->line, "unknown section [%s]", name);
+	}
+	if (*arg)
+		return fail(ps, ps->line, "[%s] takes no name", name);
+	if (*first)
+		return fail(ps, ps->line, "duplicate section [%s] (first on line %u)", name, *first);
+	*first = ps->line;
+	snprintf(ps->where, sizeof(ps->where), "[%s]", name);
+	return 0;
+}
+
+static int parse_key(struct parser *ps, char *s)
+{
+	char *eq = strchr(s, '='), *key, *val;
+	size_t vlen;
+
+	if (!eq)
+		return fail(ps, ps->line, "missing '=' in \"%s\"", s);
+	*eq = '\0';
+	key = s;
+	rtrim(key);
+	val = ltrim(eq + 1);
+	if (!*key)
+		return fail(ps, ps->line, "missing key before '='");
+	if (ps->sec == SEC_NONE)
+		return fail(ps, ps->line, "key \"%s\" outside any section", key);
+	/* "..." keeps ';', '#' and outer spaces; the quotes go. */
+	vlen = strlen(val);
+	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"' && !memchr(val + 1, '"', vlen - 2)) {
+		val[vlen - 1] = '\0';
+		val++;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &keys[i];
+
+		if (k->section != ps->sec || strcmp(k->name, key) != 0)
+			continue;
+		if (ps->seen[i] && !k->count_max)
+			return fail(ps, ps->line, "duplicate key \"%s\" in %s (first on line %u)", key, ps->where,
+				    ps->seen[i]);
+		if (!ps->seen[i])
+			ps->seen[i] = ps->line;
+		return set_value(ps, k, ps->base, val);
+	}
+	return fail(ps, ps->line, "unknown key \"%s\" in %s", key, ps->where);
+}
+
+static int parse_line(struct parser *ps, const char *text, size_t len)
+{
+	char buf[CONFIG_LINE_MAX + 1], *s;
+
+	if (len && text[len - 1] == '\r')
+		len--;
+	/* A byte order mark, as some editors write. */
+	if (ps->line == 1 && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (len > CONFIG_LINE_MAX)
+		return fail(ps, ps->line, "line longer than %d bytes", CONFIG_LINE_MAX);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+			return fail(ps, ps->line, "control character 0x%02x", ch);
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	s = ltrim(buf);
+	if (cut_comment(s) < 0)
+		return fail(ps, ps->line, "unterminated quote");
+	if (!*s)
+		return 0;
+	if (*s == '[')
+		return parse_section(ps, s);
+	return parse_key(ps, s);
+}
+
+static int missing_keys(struct parser *ps, enum section sec, const unsigned *seen, unsigned line,
+			const char *where)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].section == sec && (keys[i].flags & REQUIRED) && !seen[i])
+			return fail(ps, line, "%s has no %s", where, keys[i].name);
+	}
+	return 0;
+}
+
+static size_t key_index(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].name, name) == 0)
+			return i;
+	}
+	return 0;
+}
+
+static bool is_loopback(const struct config_listen *l)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (inet_pton(l->family, l->addr, bin) != 1)
+		return false;
+	if (l->family == AF_INET)
+		return bin[0] == 127;
+	/* ::1, or 127.x.y.z mapped (::ffff:127.0.0.1) */
+	return memcmp(bin, in6addr_loopback.s6_addr, 16) == 0 ||
+	       (memcmp(bin, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 && bin[12] == 127);
+}
+
+/* What no single line shows: required keys, and keys that contradict. */
+static int check_whole(struct parser *ps, unsigned last_line)
+{
+	const struct config *c = ps->c;
+	const struct config_http *h = &c->http;
+	char where[CONFIG_NAME_SIZE + 16];
+	int rc;
+
+	if (!ps->gw_line)
+		return fail(ps, last_line, "no [gateway] section (spool is required)");
+	rc = missing_keys(ps, SEC_GATEWAY, ps->seen_gw, ps->gw_line, "[gateway]");
+	for (unsigned i = 0; rc == 0 && i < c->nmodem; i++) {
+		snprintf(where, sizeof(where), "[modem %s]", c->modem[i].name);
+		rc = missing_keys(ps, SEC_MODEM, ps->seen_modem[i], (unsigned)c->modem[i].line, where);
+	}
+	if (rc < 0)
+		return rc;
+	if (c->nmodem == 0)
+		return fail(ps, last_line, "no [modem NAME] section");
+	if (c->gateway.retry_base > c->gateway.retry_cap) {
+		unsigned lb = ps->seen_gw[key_index("retry_base")], lc = ps->seen_gw[key_index("retry_cap")];
+
+		return fail(ps, lb > lc ? lb : lc, "retry_base (%u) is greater than retry_cap (%u)",
+			    c->gateway.retry_base, c->gateway.retry_cap);
+	}
+	for (unsigned i = 0; i < c->nmodem; i++) {
+		for (unsigned j = 0; j < i; j++) {
+			if (strcmp(c->modem[i].device, c->modem[j].device) == 0)
+				return fail(ps, ps->seen_modem[i][key_index("device")],
+					    "[modem %s] has the device of [modem %s]: %s", c->modem[i].name,
+					    c->modem[j].name, c->modem[i].device);
+		}
+	}
+	for (unsigned i = 0; i < h->nlisten; i++) {
+		const struct config_listen *l = &h->listen[i];
+		char text[CONFIG_ADDR_SIZE + 8];
+
+		if (l->family == AF_INET6)
+			snprintf(text, sizeof(text), "[%s]:%u", l->addr, l->port);
+		else
+			snprintf(text, sizeof(text), "%s:%u", l->addr, l->port);
+		for (unsigned j = 0; j < i; j++) {
+			if (h->listen[j].family == l->family && h->listen[j].port == l->port &&
+			    strcmp(h->listen[j].addr, l->addr) == 0)
+				return fail(ps, ps->listen_line[i], "listen %s given twice (first on line %u)", text,
+					    ps->listen_line[j]);
+		}
+		/* DESIGN.md: with no token, only loopback addresses may be listened on. */
+		if (h->ntoken == 0 && !is_loopback(l))
+			return fail(ps, ps->listen_line[i], "listen %s is not a loopback address and [http] has no token",
+				    text);
+	}
+	return 0;
+}
+
+int config_parse(struct config *c, const char *filename, const char *text, size_t len, char *err,
+		 size_t errlen)
+{
+	struct parser parser, *ps = &parser;
+	size_t pos = 0;
+	int rc = 0;
+
+	memset(ps, 0, sizeof(*ps));
+	if (err && errlen)
+		err[0] = '\0';
+	config_defaults(c);
+	ps->c = c;
+	ps->file = filename;
+	ps->err = err;
+	ps->errlen = errlen;
+	ps->sec = SEC_NONE;
+	while (pos < len && rc == 0) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+
+		ps->line++;
+		rc = parse_line(ps, text + pos, n);
+		pos += n + (nl ? 1 : 0);
+	}
+	if (rc == 0)
+		rc = check_whole(ps, ps->line ? ps->line : 1);
+	return rc;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (!buf || len == cap) {
+			char *nb;
+
+			if (buf)
+				cap *= 2;
+			if (cap > CONFIG_FILE_MAX + 1)
+				cap = CONFIG_FILE_MAX + 1;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			rc = -EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	rc = config_parse(c, path, buf, len, err, errlen);
+	free(buf);
+	return rc;
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}

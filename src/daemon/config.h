@@ -1,0 +1,93 @@
+/*
+ * The config file (INI, see DESIGN.md "Config file"): our own small strict
+ * parser. Every key is one line of the table in config.c (name, section,
+ * type, range, storage, default). Anything not understood is an error
+ * "FILE:LINE: reason", never a guess: an alarm path must not start with a
+ * config that means something other than what its author thought.
+ */
+#ifndef SMSGATE_DAEMON_CONFIG_H
+#define SMSGATE_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define CONFIG_MODEMS_MAX 8
+#define CONFIG_LISTEN_MAX 8
+#define CONFIG_TOKENS_MAX 8
+#define CONFIG_LINE_MAX 1024            /* bytes in one line, without the newline */
+#define CONFIG_FILE_MAX (1024 * 1024)   /* config_load refuses bigger files */
+/* Sizes with the NUL; the modem ones match struct modem_config. */
+#define CONFIG_NAME_SIZE 32             /* [modem NAME] */
+#define CONFIG_PATH_SIZE 256
+#define CONFIG_CMD_SIZE 512             /* reset_command: path and arguments */
+#define CONFIG_CMD_ARGS_MAX 16          /* words in reset_command */
+#define CONFIG_TOKEN_SIZE 129           /* up to 128 printable bytes */
+#define CONFIG_PIN_SIZE 16              /* 4..8 digits (ETSI TS 102 221, PIN) */
+#define CONFIG_PHONE_SIZE 24            /* '+' and up to 20 digits (TS 23.040 9.1.2.5) */
+#define CONFIG_ADDR_SIZE 46             /* INET6_ADDRSTRLEN */
+
+struct config_listen {
+	int family;                     /* AF_INET or AF_INET6 */
+	char addr[CONFIG_ADDR_SIZE];    /* numeric, without brackets */
+	uint16_t port;
+};
+
+struct config_gateway {
+	char spool[CONFIG_PATH_SIZE];
+	enum log_level log_level;
+	char eventhandler[CONFIG_PATH_SIZE];    /* "" when none */
+	unsigned eventhandler_timeout;          /* seconds */
+	unsigned retry_max;
+	unsigned retry_base, retry_cap;         /* seconds */
+	unsigned max_parts;
+	unsigned incomplete_timeout;            /* seconds */
+	unsigned keep_sent, keep_failed, keep_incoming; /* files; 0: unlimited */
+	unsigned keep_days;                     /* 0: unlimited */
+	char admin[CONFIG_PHONE_SIZE];          /* "" when none */
+};
+
+struct config_http {
+	struct config_listen listen[CONFIG_LISTEN_MAX];
+	unsigned nlisten;                       /* 0: no HTTP */
+	char token[CONFIG_TOKENS_MAX][CONFIG_TOKEN_SIZE];
+	unsigned ntoken;
+	bool legacy_cgi;
+	unsigned max_body;                      /* bytes */
+};
+
+struct config_modem {
+	char name[CONFIG_NAME_SIZE];
+	char device[CONFIG_PATH_SIZE];
+	unsigned baud;
+	char pin[CONFIG_PIN_SIZE];              /* "" when none */
+	char smsc[CONFIG_PHONE_SIZE];           /* "" when the SIM's */
+	char reset_command[CONFIG_CMD_SIZE];    /* "" when none; split with proc_split() */
+	unsigned submit_timeout;                /* seconds */
+	unsigned poll_interval;                 /* seconds */
+	int line;                               /* of its [modem NAME] header */
+};
+
+struct config {
+	struct config_gateway gateway;
+	struct config_http http;
+	struct config_modem modem[CONFIG_MODEMS_MAX];
+	unsigned nmodem;
+};
+
+/* The defaults of every key, and no modem. */
+void config_defaults(struct config *c);
+
+/* Parses len bytes of text (any bytes; no NUL needed) named filename in
+ * messages. Returns 0, or -EINVAL with "FILE:LINE: reason" in err. On
+ * error *c holds a partial result: parse into a spare struct (SIGHUP). */
+int config_parse(struct config *c, const char *filename, const char *text, size_t len, char *err,
+		 size_t errlen);
+
+/* Reads path and parses it. File errors are -errno with "FILE: strerror"
+ * in err; content errors as config_parse. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+
+#endif

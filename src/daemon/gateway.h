@@ -1,0 +1,124 @@
+/*
+ * smsgated's private header: the gateway ties the spool to the modems.
+ * Only daemon/ knows both sides (STYLE.md: modem never includes spool).
+ */
+#ifndef SMSGATE_DAEMON_GATEWAY_H
+#define SMSGATE_DAEMON_GATEWAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loop.h"
+#include "modem.h"
+#include "proc.h"
+#include "queue.h"
+#include "sms.h"
+
+/* A message as the dispatcher needs it, read from its queue file. */
+struct outmsg {
+	char to[24];
+	char *text;                     /* UTF-8, malloc'd */
+	size_t text_len;
+	bool flash, report, high;
+	unsigned plan_flags;            /* SMS_PLAN_FORCE_UCS2 for Alphabet: UCS2 */
+	unsigned max_parts;             /* 1 for Autosplit: 0 */
+	unsigned validity_minutes;
+	int64_t expires;                /* unix seconds, 0 = never */
+};
+
+/* One pending message in memory: the text stays on disk. */
+struct qmsg {
+	struct qmsg *next;
+	char id[SPOOL_ID_LEN + 1];
+	bool high;
+	int64_t next_try;               /* loop_now() ms; 0 = at once */
+	int64_t expires;                /* unix seconds; 0 = never */
+	struct gw_modem *on;            /* the modem sending it, or NULL */
+	char avoid[32];                 /* a modem that failed it for its own reasons */
+};
+
+struct gw_modem {
+	struct modem m;
+	struct gateway *gw;
+	struct qmsg *cur;
+	struct msg_record rec;
+	struct outmsg msg;
+	struct sms_plan plan;
+	struct sms_submit_opts opts;
+	struct proc reset;
+};
+
+#define GW_REPORTS_MAX 4096     /* sent parts awaiting a status report */
+
+struct pending_report {
+	char id[SPOOL_ID_LEN + 1];
+	char to[24];
+	uint8_t mr;
+	int64_t sent_at;
+};
+
+struct gateway {
+	struct config cfg;
+	const char *config_path;
+	struct loop loop;
+	struct spool spool;
+	struct gw_modem modems[CONFIG_MODEMS_MAX];
+	unsigned nmodems;
+
+	/* The queue: two FIFO lists, high priority first. */
+	struct qmsg *head[2], **tail[2];
+	unsigned queued;
+	struct loop_timer retry_timer;
+
+	struct loop_fd inotify;
+	struct pending_report reports[GW_REPORTS_MAX];
+	unsigned nreports, reports_next;
+
+	struct sms_reasm reasm;
+	struct sms_reasm_slot *reasm_slots;
+	struct loop_timer reasm_timer;
+
+	struct hooks *hooks;
+	struct loop_timer status_timer;
+	int64_t status_written;
+	bool stopping;
+	int64_t started;
+	uint64_t sent_total, failed_total, received_total;
+};
+
+/* dispatcher.c */
+void gw_dispatch(struct gateway *gw);
+/* Takes a message that is now in queue/ (ID and maybe ID.st). */
+int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec, const struct outmsg *m);
+void gw_modem_state_changed(void *ctx, struct modem *m);
+bool gw_busy(const struct gateway *gw);
+
+/* intake.c */
+int gw_intake_start(struct gateway *gw);
+/* Claims every file in outgoing/ (start-up, and after an inotify overflow). */
+void gw_intake_sweep(struct gateway *gw);
+int gw_recover_queue(struct gateway *gw);
+int gw_load_message(struct gateway *gw, const char *id, struct outmsg *m, char *why, size_t whylen);
+void outmsg_free(struct outmsg *m);
+/* Writes sent/ or failed/ for a finished message (its queue file plus the
+ * smstools3 headers) and moves its record to status/. */
+int gw_finish_files(struct gateway *gw, struct gw_modem *gm, struct msg_record *rec, const char *reason,
+		    char *final_name, size_t final_len);
+
+/* incoming.c */
+void gw_received(void *ctx, struct modem *m, const struct sms_pdu *pdu, const struct modem_msg_ref *ref);
+int gw_incoming_start(struct gateway *gw);
+
+/* hooks.c */
+struct hooks;
+struct hooks *hooks_new(struct gateway *gw);
+void hooks_free(struct hooks *h);
+/* eventhandler EVENT FILE [ID], smstools3's convention; queued, run one at a time. */
+void hooks_event(struct hooks *h, const char *event, const char *dir, const char *file, const char *id);
+bool hooks_idle(const struct hooks *h);
+
+/* status.c */
+void gw_status_write(struct gateway *gw);
+
+#endif

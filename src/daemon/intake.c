@@ -1,0 +1,403 @@
+/*
+ * Intake: files dropped into outgoing/ (smstools3's convention: written
+ * elsewhere and renamed in, or closed after writing) are seen at once by
+ * inotify, checked, and claimed into queue/ by a rename; a bad file goes
+ * to failed/ with the reason and never stalls the queue. At start-up the
+ * queue left by the last run is taken up again, then outgoing/ is swept.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durable.h"
+#include "gateway.h"
+#include "log.h"
+#include "smsfile.h"
+#include "util.h"
+
+void outmsg_free(struct outmsg *m)
+{
+	free(m->text);
+	m->text = NULL;
+	m->text_len = 0;
+}
+
+static int64_t id_created(const char *id)
+{
+	char ms[12];
+
+	memcpy(ms, id, 11);
+	ms[11] = '\0';
+	return (int64_t)(strtoull(ms, NULL, 16) / 1000);
+}
+
+/* Parses a spool file; *text (malloc'd) holds the UTF-8 that f points into. */
+static int parse_file(const char *buf, size_t len, struct smsfile_msg *f, char **text, char *why, size_t whylen)
+{
+	size_t cap = SMSFILE_TEXT_CAP(len);
+
+	*text = malloc(cap);
+	if (!*text) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	if (smsfile_parse(f, buf, len, *text, cap) < 0) {
+		snprintf(why, whylen, "%s", f->reason);
+		free(*text);
+		*text = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The parsed file into what the dispatcher needs. */
+static int outmsg_from_file(const char *id, const char *buf, size_t len, struct outmsg *m, char *why,
+			    size_t whylen)
+{
+	static struct smsfile_msg f; /* large; one at a time on the loop */
+	char *text;
+	int rc = parse_file(buf, len, &f, &text, why, whylen);
+
+	if (rc < 0)
+		return rc;
+	memset(m, 0, sizeof(*m));
+	str_copy(m->to, sizeof(m->to), f.to.str);
+	/* The text moves to the start of its buffer, which m then owns. */
+	memmove(text, f.text, f.text_len);
+	text[f.text_len] = '\0';
+	m->text = text;
+	m->text_len = f.text_len;
+	m->flash = f.flash;
+	m->report = f.report == 1;
+	m->high = f.priority_high;
+	m->plan_flags = f.plan_flags;
+	m->max_parts = f.max_parts;
+	m->validity_minutes = f.has_validity ? (unsigned)f.validity_minutes : 0;
+	if (id && m->validity_minutes)
+		m->expires = id_created(id) + (int64_t)m->validity_minutes * 60;
+	return 0;
+}
+
+int gw_load_message(struct gateway *gw, const char *id, struct outmsg *m, char *why, size_t whylen)
+{
+	char *buf;
+	ssize_t n = read_file_at(gw->spool.dir[SPOOL_QUEUE], id, SPOOL_FILE_MAX, &buf);
+	int rc;
+
+	if (n < 0) {
+		snprintf(why, whylen, "queue file unreadable: %s", strerror((int)-n));
+		return (int)n;
+	}
+	rc = outmsg_from_file(id, buf, (size_t)n, m, why, whylen);
+	free(buf);
+	return rc;
+}
+
+/* A refused file: to failed/ with Fail_reason, under its own name. */
+static void refuse(struct gateway *gw, const char *name, const char *buf, size_t len, const char *why)
+{
+	struct smsfile_failed f = { .reason = why, .failed = time(NULL) };
+	size_t cap = len + 1024;
+	char *out = malloc(cap);
+	ssize_t n = out ? smsfile_write_failed_raw(out, cap, buf ? buf : "", buf ? len : 0, &f) : -ENOMEM;
+	int rc = n < 0 ? (int)n : durable_write(gw->spool.dir[SPOOL_FAILED], name, out, (size_t)n,
+						gw->spool.sync | DURABLE_NOREPLACE);
+
+	if (rc == -EEXIST) {
+		char other[SPOOL_NAME_MAX + SPOOL_ID_LEN + 2], id[SPOOL_ID_LEN + 1];
+
+		spool_new_id(id);
+		snprintf(other, sizeof(other), "%s.%s", name, id);
+		rc = durable_write(gw->spool.dir[SPOOL_FAILED], other, out, (size_t)n, gw->spool.sync);
+	}
+	free(out);
+	log_warn("outgoing/%s refused: %s", name, why);
+	if (rc < 0) {
+		/* Left where it is rather than lost; it is tried at the next start. */
+		log_error("failed/%s: %s; the file stays in outgoing/", name, strerror(-rc));
+		return;
+	}
+	durable_unlink(gw->spool.dir[SPOOL_OUTGOING], name, gw->spool.sync);
+	gw->failed_total++;
+	hooks_event(gw->hooks, "FAILED", "failed", name, NULL);
+}
+
+static bool ignored_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	/* Hidden and temporary files, and smstools3's lock files. */
+	return name[0] == '.' || (n > 5 && strcmp(name + n - 5, ".LOCK") == 0) || n > SPOOL_NAME_MAX;
+}
+
+static void claim(struct gateway *gw, const char *name)
+{
+	struct msg_record rec;
+	struct outmsg m;
+	char id[SPOOL_ID_LEN + 1], why[192], *buf = NULL;
+	ssize_t n;
+	int rc;
+
+	if (ignored_name(name))
+		return;
+	n = read_file_at(gw->spool.dir[SPOOL_OUTGOING], name, SPOOL_FILE_MAX, &buf);
+	if (n == -ENOENT)
+		return; /* already claimed (two events for one file) */
+	if (n < 0) {
+		snprintf(why, sizeof(why), "%s", n == -EFBIG ? "file too large" : strerror((int)-n));
+		if (n == -EFBIG || n == -EINVAL)
+			refuse(gw, name, NULL, 0, why);
+		else
+			log_warn("outgoing/%s: %s", name, why);
+		return;
+	}
+	spool_new_id(id);
+	if (outmsg_from_file(id, buf, (size_t)n, &m, why, sizeof(why)) < 0) {
+		refuse(gw, name, buf, (size_t)n, why);
+		free(buf);
+		return;
+	}
+	free(buf);
+	/* The rename is the claim: the file is in exactly one place at any instant. */
+	rc = durable_move(gw->spool.dir[SPOOL_OUTGOING], name, gw->spool.dir[SPOOL_QUEUE], id, DURABLE_NOSYNC);
+	if (rc < 0) {
+		log_error("outgoing/%s: cannot move it into the queue: %s", name, strerror(-rc));
+		outmsg_free(&m);
+		return;
+	}
+	msg_record_init(&rec, id);
+	str_copy(rec.name, sizeof(rec.name), name);
+	str_copy(rec.to, sizeof(rec.to), m.to);
+	rec.report = m.report;
+	/* Not fsync'd: after a crash a lost record only loses the file name. */
+	msg_record_save(&gw->spool, SPOOL_QUEUE, &rec, DURABLE_NOSYNC);
+	log_debug("outgoing/%s claimed as %s for %s", name, id, m.to);
+	if (gw_enqueue(gw, id, &rec, &m) < 0)
+		log_error("message %s: out of memory; it is taken up at the next start", id);
+	outmsg_free(&m);
+	gw_dispatch(gw);
+}
+
+static void inotify_cb(struct loop *l, struct loop_fd *h, uint32_t revents)
+{
+	struct gateway *gw = container_of(h, struct gateway, inotify);
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)l;
+	(void)revents;
+	while ((n = read(h->fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				gw_intake_sweep(gw);
+			else if (ev->len && !(ev->mask & IN_ISDIR))
+				claim(gw, ev->name);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a directory, sorted (IDs sort by creation time). */
+static int list_dir(int dirfd, char ***out, size_t *count)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **grown = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*names));
+
+			if (!grown)
+				goto oom;
+			names = grown;
+		}
+		if (!(names[n] = strdup(e->d_name)))
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), names_cmp);
+	*out = names;
+	*count = n;
+	return 0;
+oom:
+	while (n)
+		free(names[--n]);
+	free(names);
+	closedir(d);
+	return -ENOMEM;
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+void gw_intake_sweep(struct gateway *gw)
+{
+	char **names;
+	size_t n;
+
+	if (list_dir(gw->spool.dir[SPOOL_OUTGOING], &names, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		claim(gw, names[i]);
+	free_names(names, n);
+}
+
+int gw_intake_start(struct gateway *gw)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/outgoing", gw->spool.path);
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	loop_fd_init(&gw->inotify, inotify_cb);
+	if (loop_fd_add(&gw->loop, &gw->inotify, fd, EPOLLIN) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	/* Files that arrived while we were down, after the watch exists. */
+	gw_intake_sweep(gw);
+	return 0;
+}
+
+int gw_recover_queue(struct gateway *gw)
+{
+	char **names;
+	size_t n;
+	int rc = list_dir(gw->spool.dir[SPOOL_QUEUE], &names, &n);
+
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = names[i];
+		size_t len = strlen(name);
+		struct msg_record rec;
+		struct outmsg m;
+		char why[192];
+
+		if (len == SPOOL_ID_LEN + 3 && strcmp(name + SPOOL_ID_LEN, ".st") == 0) {
+			char id[SPOOL_ID_LEN + 1];
+
+			memcpy(id, name, SPOOL_ID_LEN);
+			id[SPOOL_ID_LEN] = '\0';
+			/* A record without its message: the message was finished. */
+			if (!bsearch(&(const char *){ id }, names, n, sizeof(*names), names_cmp))
+				durable_unlink(gw->spool.dir[SPOOL_QUEUE], name, DURABLE_NOSYNC);
+			continue;
+		}
+		if (!spool_id_valid(name))
+			continue;
+		/* Finished just before a crash: its final files are there already. */
+		if (msg_record_load(&gw->spool, SPOOL_STATUS, name, &rec) == 0 && msg_state_final(rec.state)) {
+			durable_unlink(gw->spool.dir[SPOOL_QUEUE], name, gw->spool.sync);
+			continue;
+		}
+		if (msg_record_load(&gw->spool, SPOOL_QUEUE, name, &rec) < 0)
+			msg_record_init(&rec, name);
+		if (gw_load_message(gw, name, &m, why, sizeof(why)) < 0) {
+			/* Queued once, so it was valid then: keep it, say so, and let
+			 * the dispatcher fail it with the reason. */
+			log_warn("queue/%s: %s", name, why);
+			memset(&m, 0, sizeof(m));
+		}
+		gw_enqueue(gw, name, &rec, &m);
+		outmsg_free(&m);
+	}
+	free_names(names, n);
+	return 0;
+}
+
+int gw_finish_files(struct gateway *gw, struct gw_modem *gm, struct msg_record *rec, const char *reason,
+		    char *final_name, size_t final_len)
+{
+	static struct smsfile_msg f;
+	enum spool_dir dir = rec->state == MSG_SENT ? SPOOL_SENT : SPOOL_FAILED;
+	const char *modem = gm ? gm->m.cfg.name : "", *imsi = gm ? gm->m.st.imsi : "", *imei = gm ? gm->m.st.imei : "";
+	char *buf = NULL, *out = NULL, *text = NULL, qname[SPOOL_ID_LEN + 4], why[SMSFILE_REASON_MAX];
+	ssize_t n, k;
+	size_t cap;
+	int rc;
+
+	n = read_file_at(gw->spool.dir[SPOOL_QUEUE], rec->id, SPOOL_FILE_MAX, &buf);
+	if (n < 0)
+		return (int)n;
+	cap = (size_t)n + 1024;
+	out = malloc(cap);
+	if (!out) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (dir == SPOOL_SENT && parse_file(buf, (size_t)n, &f, &text, why, sizeof(why)) == 0) {
+		struct smsfile_sent s = {
+			.modem = modem, .sent = time(NULL), .sending_time = -1, .imsi = imsi, .imei = imei,
+			.message_id = rec->parts_done ? rec->mr[rec->parts_done - 1] : -1,
+		};
+
+		k = smsfile_write_sent(out, cap, &f, &s);
+	} else {
+		struct smsfile_failed fl = {
+			.modem = modem, .imsi = imsi, .imei = imei, .failed = time(NULL),
+			.reason = reason ? reason : msg_state_name(rec->state),
+		};
+
+		k = smsfile_write_failed_raw(out, cap, buf, (size_t)n, &fl);
+	}
+	free(text);
+	free(buf);
+	if (k < 0) {
+		free(out);
+		return (int)k;
+	}
+	/* smstools3 keeps the dropped file's name; a name taken already gets the ID. */
+	str_copy(final_name, final_len, rec->name);
+	rc = durable_write(gw->spool.dir[dir], final_name, out, (size_t)k, gw->spool.sync | DURABLE_NOREPLACE);
+	if (rc == -EEXIST) {
+		snprintf(final_name, final_len, "%s.%s", rec->name, rec->id);
+		rc = durable_write(gw->spool.dir[dir], final_name, out, (size_t)k, gw->spool.sync | DURABLE_NOREPLACE);
+	}
+	free(out);
+	if (rc < 0)
+		return rc;
+	rc = msg_record_save(&gw->spool, SPOOL_STATUS, rec, 0);
+	if (rc < 0)
+		log_warn("status/%s.st: %s", rec->id, strerror(-rc));
+	snprintf(qname, sizeof(qname), "%s.st", rec->id);
+	unlinkat(gw->spool.dir[SPOOL_QUEUE], qname, 0);
+	return durable_unlink(gw->spool.dir[SPOOL_QUEUE], rec->id, gw->spool.sync);
+}

@@ -1,0 +1,90 @@
+/*
+ * status.json in the spool: what `smsgate status` shows (modems, signal,
+ * registration, queue) without HTTP. Rewritten atomically at most twice a
+ * second, and not fsync'd: it is a view, rebuilt at every start.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "durable.h"
+#include "gateway.h"
+#include "log.h"
+
+#define STATUS_MIN_INTERVAL_MS 500
+
+static json_object *modem_json(const struct gw_modem *gm)
+{
+	const struct modem_status *s = &gm->m.st;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(gm->m.cfg.name));
+	json_object_object_add(o, "device", json_object_new_string(gm->m.cfg.device));
+	json_object_object_add(o, "state", json_object_new_string(modem_state_name(s->state)));
+	json_object_object_add(o, "sim", json_object_new_string(s->sim));
+	json_object_object_add(o, "registration", json_object_new_int(s->reg));
+	json_object_object_add(o, "csq", json_object_new_int(s->csq));
+	json_object_object_add(o, "dbm", s->dbm ? json_object_new_int(s->dbm) : NULL);
+	json_object_object_add(o, "operator", json_object_new_string(s->operator_name));
+	json_object_object_add(o, "manufacturer", json_object_new_string(s->manufacturer));
+	json_object_object_add(o, "model", json_object_new_string(s->model));
+	json_object_object_add(o, "imei", json_object_new_string(s->imei));
+	json_object_object_add(o, "imsi", json_object_new_string(s->imsi));
+	json_object_object_add(o, "last_error", json_object_new_string(s->last_error));
+	json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
+	json_object_object_add(o, "send_failed", json_object_new_int64((int64_t)s->send_failed));
+	json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
+	json_object_object_add(o, "reports", json_object_new_int64((int64_t)s->reports));
+	json_object_object_add(o, "reconnects", json_object_new_int64((int64_t)s->reconnects));
+	json_object_object_add(o, "cfun_cycles", json_object_new_int64((int64_t)s->cfun_cycles));
+	json_object_object_add(o, "resets", json_object_new_int64((int64_t)s->resets));
+	json_object_object_add(o, "timeouts", json_object_new_int64((int64_t)s->timeouts));
+	json_object_object_add(o, "sending", gm->cur ? json_object_new_string(gm->cur->id) : NULL);
+	return o;
+}
+
+static void status_flush(struct gateway *gw)
+{
+	json_object *o = json_object_new_object(), *modems = json_object_new_array();
+	const char *text;
+	int rc;
+
+	for (unsigned i = 0; i < gw->nmodems; i++)
+		json_object_array_add(modems, modem_json(&gw->modems[i]));
+	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(o, "updated", json_object_new_int64((int64_t)time(NULL)));
+	json_object_object_add(o, "uptime", json_object_new_int64((loop_now() - gw->started) / 1000));
+	json_object_object_add(o, "queued", json_object_new_int((int)gw->queued));
+	json_object_object_add(o, "sent", json_object_new_int64((int64_t)gw->sent_total));
+	json_object_object_add(o, "failed", json_object_new_int64((int64_t)gw->failed_total));
+	json_object_object_add(o, "received", json_object_new_int64((int64_t)gw->received_total));
+	json_object_object_add(o, "modems", modems);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = durable_write(gw->spool.root, "status.json", text, strlen(text), DURABLE_NOSYNC);
+	if (rc < 0)
+		log_debug("status.json: %s", strerror(-rc));
+	json_object_put(o);
+}
+
+static void status_timer_cb(struct loop *l, struct loop_timer *t)
+{
+	struct gateway *gw = container_of(t, struct gateway, status_timer);
+
+	(void)l;
+	gw->status_written = loop_now();
+	status_flush(gw);
+}
+
+void gw_status_write(struct gateway *gw)
+{
+	int64_t wait = gw->status_written + STATUS_MIN_INTERVAL_MS - loop_now();
+
+	if (!gw->status_timer.cb)
+		loop_timer_init(&gw->status_timer, status_timer_cb);
+	if (gw->status_timer.armed)
+		return;
+	loop_timer_set(&gw->loop, &gw->status_timer, wait > 0 ? wait : 0);
+}

@@ -1,0 +1,113 @@
+/*
+ * smsgate send -c CONF [--flash] [--report] [--high] NUMBER TEXT...
+ *
+ * On the gateway itself the message goes straight into the spool's
+ * outgoing/ as an smstools3 file, written durably (temp, fsync, rename),
+ * so it is accepted even while smsgated is down: the daemon picks it up
+ * when it (re)starts. The number and the text are checked first; nothing
+ * is written for a refused message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "durable.h"
+#include "queue.h"
+#include "sms.h"
+
+int cli_send(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "flash", no_argument, NULL, 'f' },
+		{ "report", no_argument, NULL, 'r' },       { "high", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct config cfg;
+	const char *conf = "/etc/smsgate.conf";
+	bool flash = false, report = false, high = false;
+	struct sms_address to;
+	struct sms_plan plan;
+	char err[512], id[SPOOL_ID_LEN + 1], name[64], *text, *file;
+	size_t len = 0, bad = 0, cap;
+	int c, rc, dir, n;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'f': flash = true; break;
+		case 'r': report = true; break;
+		case 'H': high = true; break;
+		default: return CLI_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		fprintf(stderr, "usage: smsgate send [-c CONF] [--flash] [--report] [--high] NUMBER TEXT...\n");
+		return CLI_USAGE;
+	}
+	if (sms_address_parse(&to, argv[optind]) < 0) {
+		fprintf(stderr, "smsgate: invalid number '%s': use +<country><number> or national digits\n", argv[optind]);
+		return CLI_REFUSED;
+	}
+	if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "smsgate: %s\n", err);
+		return CLI_REFUSED;
+	}
+	for (int i = optind + 1; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	cap = len + 128;
+	file = malloc(cap);
+	text = malloc(len + 1);
+	if (!file || !text) {
+		free(file);
+		free(text);
+		return CLI_REFUSED;
+	}
+	text[0] = '\0';
+	for (int i = optind + 1, off = 0; i < argc; i++)
+		off += snprintf(text + off, len + 1 - (size_t)off, "%s%s", i > optind + 1 ? " " : "", argv[i]);
+	rc = sms_plan_text(&plan, text, strlen(text), 0, cfg.gateway.max_parts, &bad);
+	if (rc == -EILSEQ) {
+		fprintf(stderr, "smsgate: the text is not valid UTF-8 (byte %zu)\n", bad);
+		goto refused;
+	}
+	if (rc == -EMSGSIZE) {
+		fprintf(stderr, "smsgate: the text needs %u parts; the gateway allows %u (max_parts)\n", plan.nparts,
+			cfg.gateway.max_parts);
+		goto refused;
+	}
+	n = snprintf(file, cap, "To: %s\n%s%s%sAlphabet: UTF-8\n\n%s", to.str, flash ? "Flash: yes\n" : "",
+		     report ? "Report: yes\n" : "", high ? "Priority: high\n" : "", text);
+	spool_new_id(id);
+	snprintf(name, sizeof(name), "send-%s", id);
+	if ((size_t)snprintf(err, sizeof(err), "%s/outgoing", cfg.gateway.spool) >= sizeof(err)) {
+		fprintf(stderr, "smsgate: spool path too long\n");
+		goto refused;
+	}
+	dir = open(err, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		fprintf(stderr, "smsgate: %s: %s (is the spool set up? smsgated creates it)\n", err, strerror(errno));
+		goto refused;
+	}
+	rc = durable_write(dir, name, file, (size_t)n, 0);
+	close(dir);
+	if (rc < 0) {
+		fprintf(stderr, "smsgate: %s/%s: %s\n", err, name, strerror(-rc));
+		goto refused;
+	}
+	printf("queued %s/%s (%u part%s, %s)\n", err, name, plan.nparts, plan.nparts == 1 ? "" : "s",
+	       sms_enc_name(plan.enc));
+	free(file);
+	free(text);
+	return 0;
+refused:
+	free(file);
+	free(text);
+	return CLI_REFUSED;
+}
