@@ -50,11 +50,35 @@ static const char *address_digits(const struct sms_address *a)
 	return a->str[0] == '+' ? a->str + 1 : a->str;
 }
 
+/* 9.1.2.5: an alphanumeric address (TON 5) is GSM 7-bit packed; its
+ * length octet counts the semi-octets used, at most 11 characters. */
+static ssize_t put_alphanumeric(uint8_t *dst, size_t dstlen, const struct sms_address *a)
+{
+	uint8_t septets[SMS_ADDR_DIGITS_MAX * 4 / 7];
+	ssize_t n = gsm7_from_utf8(septets, sizeof(septets), a->str, strlen(a->str), NULL), k;
+
+	if (n <= 0)
+		return -EINVAL;
+	if (dstlen < 2)
+		return -ENOBUFS;
+	dst[0] = (uint8_t)((n * 7 + 3) / 4);
+	dst[1] = a->toa;
+	k = gsm7_pack(dst + 2, dstlen - 2, septets, (size_t)n, 0);
+	return k < 0 ? k : k + 2;
+}
+
 ssize_t sms_put_address(uint8_t *dst, size_t dstlen, const struct sms_address *a)
 {
 	const char *digits = address_digits(a);
 	size_t n = strlen(digits);
 	ssize_t k;
+
+	if (((a->toa >> 4) & 7) == SMS_TON_ALPHANUMERIC)
+		return put_alphanumeric(dst, dstlen, a);
+	for (size_t i = 0; i < n; i++) {
+		if (digits[i] < '0' || digits[i] > '9')
+			return -EINVAL; /* never a garbled BCD digit */
+	}
 
 	if (n > SMS_ADDR_DIGITS_MAX)
 		return -EINVAL;
