@@ -5,7 +5,8 @@ reported (its events and status). Every wait is on an event."""
 
 import json
 import os
-import queue
+import shutil
+import tempfile
 import subprocess
 import threading
 import unittest
@@ -153,17 +154,22 @@ class TestTerse(DriverTest, ProfileMixin):
 
 
 class TestFaults(DriverTest):
+    def start_dir(self):
+        d = tempfile.mkdtemp(prefix="drv-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
     def ready_pair(self, *sim_args, harness_args=()):
         sim = self.start(*sim_args, open_line=False)
         h = self.harness(sim, *harness_args)
         h.wait_ready()
         return sim, h
 
-    def test_line_dropped_and_back(self):
+    def test_line_dropped_10s_and_back(self):
         sim, h = self.ready_pair()
-        sim.ctl("drop", "3000")
+        sim.ctl("drop", "10000")
         h.wait("state", state="closed")
-        h.wait_ready(count=2, timeout=30)
+        h.wait_ready(count=2, timeout=45)
         self.assertTrue(h.send("after the drop")["ok"])
         self.assertEqual(self.submits(sim, 1)[-1]["text"], "after the drop")
         self.assertGreaterEqual(h.status()["reconnects"], 1)
@@ -176,6 +182,41 @@ class TestFaults(DriverTest):
         h.wait_ready(count=2, timeout=60)
         self.assertTrue(h.send("after the hang")["ok"])
         self.assertGreaterEqual(h.status()["timeouts"], 2)
+
+    def test_hang_escalates_to_reset_command(self):
+        reset_file = os.path.join(self.start_dir(), "resets")
+        sim, h = self.ready_pair(harness_args=("--cmd-timeout-ms", "300", "--reset-file", reset_file))
+        sim.ctl("hang")
+        # reopen, reopen + radio cycle (unanswered), then the reset command
+        wait_for(lambda: os.path.exists(reset_file), 60, "the reset command")
+        st = h.status()
+        self.assertGreaterEqual(st["resets"], 1)
+        self.assertGreaterEqual(st["reconnects"], 3)
+        sim.ctl("restore")
+        h.wait("state", state="ready", count=2, timeout=60)
+        self.assertTrue(h.send("after the reset")["ok"])
+
+    def test_no_network_escalates_to_radio_cycle(self):
+        sim, h = self.ready_pair(harness_args=("--reg-timeout-ms", "1500"))
+        sim.ctl("deregister")
+        wait_for(lambda: any(e.get("line", "").upper() == "AT+CFUN=0" for e in sim.events("cmd")), 60,
+                 "AT+CFUN=0 after two failed recoveries")
+        wait_for(lambda: any(e.get("line", "").upper() == "AT+CFUN=1" for e in sim.events("cmd")), 30,
+                 "AT+CFUN=1")
+        sim.ctl("register")
+        h.wait("state", state="ready", count=2, timeout=60)
+        self.assertGreaterEqual(h.status()["cfun_cycles"], 1)
+        self.assertTrue(h.send("network is back")["ok"])
+
+    def test_drain_at_startup(self):
+        sim = self.start(open_line=False)
+        sim.ctl("inject", "--from", "+4930111", "waiting on the SIM 1")
+        sim.ctl("inject", "--from", "+4930222", "waiting on the SIM 2")
+        h = self.harness(sim)
+        got = h.wait("received", count=2)
+        self.assertEqual(sorted(g["text"] for g in got), ["waiting on the SIM 1", "waiting on the SIM 2"])
+        deletes = lambda: [e for e in sim.events("cmd") if e.get("line", "").upper().startswith("AT+CMGD=")]
+        wait_for(lambda: len(deletes()) >= 2, TIMEOUT, "both deleted from the SIM")
 
     def test_garbage(self):
         sim, h = self.ready_pair()
