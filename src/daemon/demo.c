@@ -91,6 +91,7 @@ int demo_prepare(struct demo *d, const char *argv0, char *err, size_t errlen)
 	fprintf(f,
 		"; written by smsgated --demo\n"
 		"[gateway]\nspool = %s/spool\nlog_level = info\n\n"
+		"[http]\nlisten = 127.0.0.1:8080\n\n"
 		"[modem demo]\ndevice = %s\nbaud = 115200\npoll_interval = 10\n",
 		d->dir, link);
 	fclose(f);
@@ -99,8 +100,13 @@ int demo_prepare(struct demo *d, const char *argv0, char *err, size_t errlen)
 
 void demo_announce(const struct demo *d)
 {
-	printf("\nsmsgated demo: a simulated modem on %s/modem, spool %s/spool\n"
+	printf("\nsmsgated demo: a simulated modem on %s/modem, spool %s/spool, HTTP on 127.0.0.1:8080\n"
 	       "Send a message (in another terminal):\n"
+	       "  curl -G -s \"http://127.0.0.1:8080/cgi-bin/sms\" --data-urlencode \"phone=+491701234567\" "
+	       "--data-urlencode \"message=Hello from smsgate\"\n"
+	       "  curl -s http://127.0.0.1:8080/api/v1/messages -H 'Content-Type: application/json' "
+	       "-d '{\"to\": \"+491701234567\", \"text\": \"Server down 😱\", \"report\": true}'\n"
+	       "  curl -s http://127.0.0.1:8080/api/v1/status\n"
 	       "  smsgate send -c %s +491701234567 \"Hello from smsgate\"\n"
 	       "or drop a file as with smstools3:\n"
 	       "  printf 'To: 491701234567\\n\\nServer down\\n' > %s/spool/outgoing/alarm1\n"

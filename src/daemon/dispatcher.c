@@ -17,6 +17,7 @@
 #include "util.h"
 
 static void submit_part(struct gw_modem *gm);
+static void retry_timer_cb(struct loop *l, struct loop_timer *t);
 
 static void queue_push(struct gateway *gw, struct qmsg *q)
 {
@@ -95,7 +96,7 @@ static struct qmsg *pick(struct gateway *gw, struct gw_modem *gm, int64_t *soone
 
 	for (int p = 0; p < 2; p++) {
 		for (struct qmsg *q = gw->head[p]; q; q = q->next) {
-			if (q->on)
+			if (q->on || q->final)
 				continue;
 			if (q->next_try > now) {
 				if (!*soonest || q->next_try < *soonest)
@@ -111,24 +112,101 @@ static struct qmsg *pick(struct gateway *gw, struct gw_modem *gm, int64_t *soone
 	return NULL;
 }
 
-/* Ends a message: final files, status record, event handler, memory. */
+#define FINISH_RETRY_MS 1000     /* final files that could not be written: tried again this often */
+#define EXPIRED_REASON "expired: its validity ran out before it could be sent"
+
+static void retry_at(struct gateway *gw, int64_t when)
+{
+	if (!gw->retry_timer.cb)
+		loop_timer_init(&gw->retry_timer, retry_timer_cb);
+	if (!gw->retry_timer.armed || gw->retry_timer.due > when)
+		loop_timer_set(&gw->loop, &gw->retry_timer, when - loop_now());
+}
+
+/* Writes the final files of a finished message (rec: sent or failed),
+ * then runs the event handler and lets go of it. When they cannot be
+ * written (a full disk), the message stays in queue/ and in memory and
+ * gw_dispatch tries again: it went out already, so it must be neither
+ * sent twice nor dropped until a restart. */
+static void conclude(struct gateway *gw, struct qmsg *q, const struct msg_record *rec, const struct modem *m)
+{
+	char final_name[SPOOL_NAME_MAX + 32], mr[8];
+	bool sent = rec->state != MSG_FAILED;
+	int rc = gw_finish_files(gw, m, rec, sent ? NULL : rec->last_error, final_name, sizeof(final_name));
+
+	if (rc < 0 && rc != -ENOENT) {
+		if (!q->final) {
+			q->final = malloc(sizeof(*q->final));
+			if (!q->final) {
+				log_error("message %s: cannot write its final files: %s; finished at the next start",
+					  q->id, strerror(-rc));
+				goto drop;
+			}
+			*q->final = *rec;
+			/* Best effort: after a restart the record says it is finished,
+			 * so it is not sent again. */
+			msg_record_save(&gw->spool, SPOOL_QUEUE, rec, 0);
+			log_error("message %s: cannot write its final files: %s; trying again every %d s", q->id,
+				  strerror(-rc), FINISH_RETRY_MS / 1000);
+		}
+		q->final_modem = m;
+		q->on = NULL;
+		q->next_try = loop_now() + FINISH_RETRY_MS;
+		retry_at(gw, q->next_try);
+		return;
+	}
+	if (rc == -ENOENT) {
+		log_error("message %s: its file vanished from queue/", q->id);
+	} else if (q->final) {
+		log_info("message %s: final files written at last", q->id);
+	}
+	if (rc == 0 && sent) {
+		snprintf(mr, sizeof(mr), "%u", rec->parts_done ? rec->mr[rec->parts_done - 1] : 0);
+		hooks_event(gw->hooks, "SENT", "sent", final_name, mr);
+	} else if (rc == 0) {
+		hooks_event(gw->hooks, "FAILED", "failed", final_name, NULL);
+	}
+drop:
+	queue_remove(gw, q);
+	free(q->final);
+	free(q);
+	gw_status_write(gw);
+}
+
+/* Acceptance (the ID's own time stamp) to now, into the histogram. */
+static void gw_observe_latency(struct gateway *gw, const char *id)
+{
+	static const double buckets[] = GW_LATENCY_BUCKETS;
+	char ms_hex[12];
+	struct timespec ts;
+	double secs;
+	size_t b = 0;
+
+	memcpy(ms_hex, id, 11);
+	ms_hex[11] = '\0';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	secs = ((double)ts.tv_sec * 1000 + (double)(ts.tv_nsec / 1000000) - (double)strtoull(ms_hex, NULL, 16)) / 1000;
+	if (secs < 0)
+		secs = 0;
+	while (b < ARRAY_SIZE(buckets) && secs > buckets[b])
+		b++;
+	gw->latency_count[b]++;
+	gw->latency_sum += secs;
+}
+
+/* Ends a message: counters, reports to wait for, final files, memory. */
 static void finish(struct gw_modem *gm, enum msg_state state, const char *reason)
 {
 	struct gateway *gw = gm->gw;
 	struct qmsg *q = gm->cur;
-	char final_name[SPOOL_NAME_MAX + 32];
-	int rc;
 
 	gm->rec.state = state;
 	gm->rec.updated = gm->rec.done_at = (int64_t)time(NULL);
 	if (reason)
 		str_copy(gm->rec.last_error, sizeof(gm->rec.last_error), reason);
-	rc = gw_finish_files(gw, gm, &gm->rec, reason, final_name, sizeof(final_name));
-	if (rc < 0) {
-		/* The message stays in queue/ and is finished again after a restart. */
-		log_error("message %s: cannot write its final files: %s", q->id, strerror(-rc));
-	}
+	gw->last_progress = loop_now();
 	if (state == MSG_SENT) {
+		gw_observe_latency(gw, q->id);
 		gw->sent_total++;
 		log_info("message %s to %s sent by %s in %u part(s), reference %u", q->id, gm->rec.to, gm->m.cfg.name,
 			 gm->rec.parts, gm->rec.parts_done ? gm->rec.mr[gm->rec.parts_done - 1] : 0);
@@ -145,23 +223,71 @@ static void finish(struct gw_modem *gm, enum msg_state state, const char *reason
 					gw->nreports++;
 			}
 		}
-		if (rc == 0) {
-			char mr[8];
-
-			snprintf(mr, sizeof(mr), "%u", gm->rec.parts_done ? gm->rec.mr[gm->rec.parts_done - 1] : 0);
-			hooks_event(gw->hooks, "SENT", "sent", final_name, mr);
-		}
 	} else {
 		gw->failed_total++;
 		log_warn("message %s to %s failed: %s", q->id, gm->rec.to, reason ? reason : msg_state_name(state));
-		if (rc == 0)
-			hooks_event(gw->hooks, "FAILED", "failed", final_name, NULL);
 	}
-	queue_remove(gw, q);
-	free(q);
 	gm->cur = NULL;
+	q->on = NULL;
 	outmsg_free(&gm->msg);
-	gw_status_write(gw);
+	conclude(gw, q, &gm->rec, &gm->m);
+}
+
+void gw_finish_claimed(struct gateway *gw, const struct msg_record *rec)
+{
+	struct qmsg *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		log_error("message %s: out of memory; it is finished at the next start", rec->id);
+		return;
+	}
+	str_copy(q->id, sizeof(q->id), rec->id);
+	queue_push(gw, q);
+	conclude(gw, q, rec, NULL);
+}
+
+/* A message nobody could send before its validity ran out. */
+static void expire(struct gateway *gw, struct qmsg *q)
+{
+	struct msg_record rec;
+
+	if (msg_record_load(&gw->spool, SPOOL_QUEUE, q->id, &rec) < 0)
+		msg_record_init(&rec, q->id);
+	rec.state = MSG_FAILED;
+	rec.updated = rec.done_at = (int64_t)time(NULL);
+	str_copy(rec.last_error, sizeof(rec.last_error), EXPIRED_REASON);
+	gw->failed_total++;
+	log_warn("message %s to %s failed: %s", q->id, rec.to, EXPIRED_REASON);
+	conclude(gw, q, &rec, NULL);
+}
+
+/* Messages no modem holds: final files to write again, validity to check
+ * even while no modem is ready. */
+static void sweep_waiting(struct gateway *gw, int64_t *soonest)
+{
+	int64_t now = loop_now(), wall = (int64_t)time(NULL);
+
+	for (int p = 0; p < 2; p++) {
+		struct qmsg *next;
+
+		for (struct qmsg *q = gw->head[p]; q; q = next) {
+			int64_t when = 0;
+
+			next = q->next; /* conclude may free q */
+			if (q->on)
+				continue;
+			if (q->final && q->next_try <= now)
+				conclude(gw, q, q->final, q->final_modem);
+			else if (q->final)
+				when = q->next_try;
+			else if (q->expires && wall > q->expires)
+				expire(gw, q);
+			else if (q->expires)
+				when = now + (q->expires - wall + 1) * 1000;
+			if (when && (!*soonest || when < *soonest))
+				*soonest = when;
+		}
+	}
 }
 
 /* Back to the queue for a later try (temporary error, modem gone). */
@@ -275,7 +401,7 @@ static void start(struct gw_modem *gm, struct qmsg *q)
 	str_copy(gm->rec.to, sizeof(gm->rec.to), gm->msg.to);
 	gm->rec.report = gm->msg.report;
 	if (gm->msg.expires && (int64_t)time(NULL) > gm->msg.expires) {
-		finish(gm, MSG_FAILED, "expired: its validity ran out before it could be sent");
+		finish(gm, MSG_FAILED, EXPIRED_REASON);
 		return;
 	}
 	max_parts = gw->cfg.gateway.max_parts;
@@ -323,8 +449,7 @@ void gw_dispatch(struct gateway *gw)
 
 	if (gw->stopping)
 		return;
-	if (!gw->retry_timer.cb)
-		loop_timer_init(&gw->retry_timer, retry_timer_cb);
+	sweep_waiting(gw, &soonest);
 	for (unsigned i = 0; i < gw->nmodems; i++) {
 		struct gw_modem *gm = &gw->modems[i];
 
@@ -337,7 +462,7 @@ void gw_dispatch(struct gateway *gw)
 		}
 	}
 	if (soonest)
-		loop_timer_set(&gw->loop, &gw->retry_timer, soonest - loop_now());
+		retry_at(gw, soonest);
 }
 
 void gw_modem_state_changed(void *ctx, struct modem *m)
@@ -347,4 +472,29 @@ void gw_modem_state_changed(void *ctx, struct modem *m)
 	(void)m;
 	gw_status_write(gm->gw);
 	gw_dispatch(gm->gw);
+}
+
+int gw_cancel(struct gateway *gw, const char *id)
+{
+	for (int p = 0; p < 2; p++) {
+		for (struct qmsg *q = gw->head[p]; q; q = q->next) {
+			struct msg_record rec;
+
+			if (strcmp(q->id, id) != 0)
+				continue;
+			if (q->on || q->final)
+				return -EBUSY;
+			if (msg_record_load(&gw->spool, SPOOL_QUEUE, q->id, &rec) < 0)
+				msg_record_init(&rec, q->id);
+			if (rec.parts_done > 0)
+				return -EBUSY; /* part of it is out already */
+			rec.state = MSG_CANCELLED;
+			rec.updated = rec.done_at = (int64_t)time(NULL);
+			str_copy(rec.last_error, sizeof(rec.last_error), "cancelled");
+			log_info("message %s to %s cancelled", q->id, rec.to);
+			conclude(gw, q, &rec, NULL);
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "loop.h"
 #include "modem.h"
@@ -36,6 +38,10 @@ struct qmsg {
 	int64_t expires;                /* unix seconds; 0 = never */
 	struct gw_modem *on;            /* the modem sending it, or NULL */
 	char avoid[32];                 /* a modem that failed it for its own reasons */
+	/* Finished (sent or failed) but its final files could not be written
+	 * yet (a full disk): malloc'd, retried from gw_dispatch. */
+	struct msg_record *final;
+	const struct modem *final_modem;
 };
 
 struct gw_modem {
@@ -48,6 +54,9 @@ struct gw_modem {
 	struct sms_submit_opts opts;
 	struct proc reset;
 };
+
+#define GW_LATENCY_BUCKETS { 1, 2, 5, 10, 30, 60, 300, 1800 } /* seconds */
+#define GW_LATENCY_NBUCKETS 8
 
 #define GW_REPORTS_MAX 4096     /* sent parts awaiting a status report */
 
@@ -72,6 +81,7 @@ struct gateway {
 	struct loop_timer retry_timer;
 
 	struct loop_fd inotify;
+	struct loop_timer empty_timer;  /* a second look at empty files in outgoing/ */
 	struct pending_report reports[GW_REPORTS_MAX];
 	unsigned nreports, reports_next;
 
@@ -80,6 +90,11 @@ struct gateway {
 	struct loop_timer reasm_timer;
 
 	struct hooks *hooks;
+	struct http_server *http;
+	/* Acceptance to sent, for /metrics: counts per bucket, the last one +Inf. */
+	uint64_t latency_count[GW_LATENCY_NBUCKETS + 1];
+	double latency_sum;
+	int64_t last_progress;          /* loop_now() of the last message sent or failed */
 	struct loop_timer status_timer;
 	int64_t status_written;
 	bool stopping;
@@ -93,6 +108,10 @@ void gw_dispatch(struct gateway *gw);
 int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec, const struct outmsg *m);
 void gw_modem_state_changed(void *ctx, struct modem *m);
 bool gw_busy(const struct gateway *gw);
+/* A message in queue/ that is finished already (rec: sent, or failed with
+ * last_error the reason, e.g. a refused file): its final files now, or as
+ * soon as the disk allows. */
+void gw_finish_claimed(struct gateway *gw, const struct msg_record *rec);
 
 /* intake.c */
 int gw_intake_start(struct gateway *gw);
@@ -103,7 +122,7 @@ int gw_load_message(struct gateway *gw, const char *id, struct outmsg *m, char *
 void outmsg_free(struct outmsg *m);
 /* Writes sent/ or failed/ for a finished message (its queue file plus the
  * smstools3 headers) and moves its record to status/. */
-int gw_finish_files(struct gateway *gw, struct gw_modem *gm, struct msg_record *rec, const char *reason,
+int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_record *rec, const char *reason,
 		    char *final_name, size_t final_len);
 
 /* incoming.c */
@@ -118,7 +137,14 @@ void hooks_free(struct hooks *h);
 void hooks_event(struct hooks *h, const char *event, const char *dir, const char *file, const char *id);
 bool hooks_idle(const struct hooks *h);
 
+/* Cancels a message no modem has taken: 0, -EBUSY (sending), -ENOENT. */
+int gw_cancel(struct gateway *gw, const char *id);
+
+/* api.c: the HTTP API's view of the gateway. */
+int gw_http_start(struct gateway *gw, char *why, size_t whylen);
+
 /* status.c */
+json_object *gw_status_json(struct gateway *gw);
 void gw_status_write(struct gateway *gw);
 
 #endif

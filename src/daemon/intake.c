@@ -7,11 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,8 @@
 #include "log.h"
 #include "smsfile.h"
 #include "util.h"
+
+#define EMPTY_GRACE_MS 2000     /* an empty file in outgoing/ is refused after this long */
 
 void outmsg_free(struct outmsg *m)
 {
@@ -99,35 +103,6 @@ int gw_load_message(struct gateway *gw, const char *id, struct outmsg *m, char *
 	return rc;
 }
 
-/* A refused file: to failed/ with Fail_reason, under its own name. */
-static void refuse(struct gateway *gw, const char *name, const char *buf, size_t len, const char *why)
-{
-	struct smsfile_failed f = { .reason = why, .failed = time(NULL) };
-	size_t cap = len + 1024;
-	char *out = malloc(cap);
-	ssize_t n = out ? smsfile_write_failed_raw(out, cap, buf ? buf : "", buf ? len : 0, &f) : -ENOMEM;
-	int rc = n < 0 ? (int)n : durable_write(gw->spool.dir[SPOOL_FAILED], name, out, (size_t)n,
-						gw->spool.sync | DURABLE_NOREPLACE);
-
-	if (rc == -EEXIST) {
-		char other[SPOOL_NAME_MAX + SPOOL_ID_LEN + 2], id[SPOOL_ID_LEN + 1];
-
-		spool_new_id(id);
-		snprintf(other, sizeof(other), "%s.%s", name, id);
-		rc = durable_write(gw->spool.dir[SPOOL_FAILED], other, out, (size_t)n, gw->spool.sync);
-	}
-	free(out);
-	log_warn("outgoing/%s refused: %s", name, why);
-	if (rc < 0) {
-		/* Left where it is rather than lost; it is tried at the next start. */
-		log_error("failed/%s: %s; the file stays in outgoing/", name, strerror(-rc));
-		return;
-	}
-	durable_unlink(gw->spool.dir[SPOOL_OUTGOING], name, gw->spool.sync);
-	gw->failed_total++;
-	hooks_event(gw->hooks, "FAILED", "failed", name, NULL);
-}
-
 static bool ignored_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -136,52 +111,89 @@ static bool ignored_name(const char *name)
 	return name[0] == '.' || (n > 5 && strcmp(name + n - 5, ".LOCK") == 0) || n > SPOOL_NAME_MAX;
 }
 
+static void empty_timer_cb(struct loop *l, struct loop_timer *t)
+{
+	struct gateway *gw = container_of(t, struct gateway, empty_timer);
+
+	(void)l;
+	gw_intake_sweep(gw);
+}
+
+/* An empty file is usually not a message yet: smstools3's sendsms makes
+ * its name with mktemp in outgoing/ (an empty file, closed) and then
+ * renames the message over it. It is refused only once it has stayed
+ * empty for EMPTY_GRACE_MS; until then another look is scheduled. */
+static bool empty_too_young(struct gateway *gw, const struct stat *st)
+{
+	struct timespec now;
+	int64_t changed, age;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	changed = (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+	if ((int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000 > changed)
+		changed = (int64_t)st->st_ctim.tv_sec * 1000 + st->st_ctim.tv_nsec / 1000000;
+	age = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - changed;
+	if (age >= EMPTY_GRACE_MS)
+		return false;
+	if (!gw->empty_timer.armed || gw->empty_timer.due > loop_now() + EMPTY_GRACE_MS - age)
+		loop_timer_set(&gw->loop, &gw->empty_timer, EMPTY_GRACE_MS - age + 10);
+	return true;
+}
+
+/* The rename is the claim: the file is in exactly one place at any
+ * instant, and what is read afterwards is what was claimed (a writer may
+ * replace the name in outgoing/ at any moment). A file that cannot be
+ * sent goes from queue/ to failed/ with the reason, under its own name. */
 static void claim(struct gateway *gw, const char *name)
 {
 	struct msg_record rec;
 	struct outmsg m;
+	struct stat st;
 	char id[SPOOL_ID_LEN + 1], why[192], *buf = NULL;
 	ssize_t n;
 	int rc;
 
 	if (ignored_name(name))
 		return;
-	n = read_file_at(gw->spool.dir[SPOOL_OUTGOING], name, SPOOL_FILE_MAX, &buf);
-	if (n == -ENOENT)
-		return; /* already claimed (two events for one file) */
-	if (n < 0) {
-		snprintf(why, sizeof(why), "%s", n == -EFBIG ? "file too large" : strerror((int)-n));
-		if (n == -EFBIG || n == -EINVAL)
-			refuse(gw, name, NULL, 0, why);
-		else
-			log_warn("outgoing/%s: %s", name, why);
+	if (fstatat(gw->spool.dir[SPOOL_OUTGOING], name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+		return; /* already claimed (two events for one file), or a directory */
+	if (S_ISREG(st.st_mode) && st.st_size == 0 && empty_too_young(gw, &st))
 		return;
-	}
 	spool_new_id(id);
-	if (outmsg_from_file(id, buf, (size_t)n, &m, why, sizeof(why)) < 0) {
-		refuse(gw, name, buf, (size_t)n, why);
-		free(buf);
-		return;
-	}
-	free(buf);
-	/* The rename is the claim: the file is in exactly one place at any instant. */
 	rc = durable_move(gw->spool.dir[SPOOL_OUTGOING], name, gw->spool.dir[SPOOL_QUEUE], id, DURABLE_NOSYNC);
+	if (rc == -ENOENT)
+		return;
 	if (rc < 0) {
 		log_error("outgoing/%s: cannot move it into the queue: %s", name, strerror(-rc));
-		outmsg_free(&m);
 		return;
 	}
 	msg_record_init(&rec, id);
 	str_copy(rec.name, sizeof(rec.name), name);
-	str_copy(rec.to, sizeof(rec.to), m.to);
-	rec.report = m.report;
-	/* Not fsync'd: after a crash a lost record only loses the file name. */
-	msg_record_save(&gw->spool, SPOOL_QUEUE, &rec, DURABLE_NOSYNC);
-	log_debug("outgoing/%s claimed as %s for %s", name, id, m.to);
-	if (gw_enqueue(gw, id, &rec, &m) < 0)
-		log_error("message %s: out of memory; it is taken up at the next start", id);
-	outmsg_free(&m);
-	gw_dispatch(gw);
+	n = read_file_at(gw->spool.dir[SPOOL_QUEUE], id, SPOOL_FILE_MAX, &buf);
+	if (n < 0) {
+		snprintf(why, sizeof(why), "%s",
+			 n == -EFBIG ? "file too large" : n == -EINVAL || n == -ELOOP ? "not a regular file"
+										   : strerror((int)-n));
+	} else if (outmsg_from_file(id, buf, (size_t)n, &m, why, sizeof(why)) == 0) {
+		free(buf);
+		str_copy(rec.to, sizeof(rec.to), m.to);
+		rec.report = m.report;
+		/* Not fsync'd: after a crash a lost record only loses the file name. */
+		msg_record_save(&gw->spool, SPOOL_QUEUE, &rec, DURABLE_NOSYNC);
+		log_debug("outgoing/%s claimed as %s for %s", name, id, m.to);
+		if (gw_enqueue(gw, id, &rec, &m) < 0)
+			log_error("message %s: out of memory; it is taken up at the next start", id);
+		outmsg_free(&m);
+		gw_dispatch(gw);
+		return;
+	}
+	free(buf);
+	log_warn("outgoing/%s refused: %s", name, why);
+	rec.state = MSG_FAILED;
+	rec.done_at = rec.updated;
+	str_copy(rec.last_error, sizeof(rec.last_error), why);
+	gw->failed_total++;
+	gw_finish_claimed(gw, &rec);
 }
 
 static void inotify_cb(struct loop *l, struct loop_fd *h, uint32_t revents)
@@ -287,6 +299,7 @@ int gw_intake_start(struct gateway *gw)
 		return -err;
 	}
 	loop_fd_init(&gw->inotify, inotify_cb);
+	loop_timer_init(&gw->empty_timer, empty_timer_cb);
 	if (loop_fd_add(&gw->loop, &gw->inotify, fd, EPOLLIN) < 0) {
 		close(fd);
 		return -EIO;
@@ -330,11 +343,20 @@ int gw_recover_queue(struct gateway *gw)
 		}
 		if (msg_record_load(&gw->spool, SPOOL_QUEUE, name, &rec) < 0)
 			msg_record_init(&rec, name);
+		if (msg_state_final(rec.state)) {
+			/* Finished, but its final files could not be written then. */
+			gw_finish_claimed(gw, &rec);
+			continue;
+		}
 		if (gw_load_message(gw, name, &m, why, sizeof(why)) < 0) {
-			/* Queued once, so it was valid then: keep it, say so, and let
-			 * the dispatcher fail it with the reason. */
-			log_warn("queue/%s: %s", name, why);
-			memset(&m, 0, sizeof(m));
+			/* A crash between the claim and the check of the file, or a
+			 * damaged file: to failed/ with the reason. */
+			log_warn("queue/%s refused: %s", name, why);
+			rec.state = MSG_FAILED;
+			str_copy(rec.last_error, sizeof(rec.last_error), why);
+			gw->failed_total++;
+			gw_finish_claimed(gw, &rec);
+			continue;
 		}
 		gw_enqueue(gw, name, &rec, &m);
 		outmsg_free(&m);
@@ -343,40 +365,51 @@ int gw_recover_queue(struct gateway *gw)
 	return 0;
 }
 
-int gw_finish_files(struct gateway *gw, struct gw_modem *gm, struct msg_record *rec, const char *reason,
+int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_record *rec, const char *reason,
 		    char *final_name, size_t final_len)
 {
 	static struct smsfile_msg f;
-	enum spool_dir dir = rec->state == MSG_SENT ? SPOOL_SENT : SPOOL_FAILED;
-	const char *modem = gm ? gm->m.cfg.name : "", *imsi = gm ? gm->m.st.imsi : "", *imei = gm ? gm->m.st.imei : "";
+	enum spool_dir dir = rec->state == MSG_FAILED ? SPOOL_FAILED : SPOOL_SENT;
+	const char *modem = m ? m->cfg.name : "", *imsi = m ? m->st.imsi : "", *imei = m ? m->st.imei : "";
 	char *buf = NULL, *out = NULL, *text = NULL, qname[SPOOL_ID_LEN + 4], why[SMSFILE_REASON_MAX];
 	ssize_t n, k;
 	size_t cap;
 	int rc;
 
 	n = read_file_at(gw->spool.dir[SPOOL_QUEUE], rec->id, SPOOL_FILE_MAX, &buf);
-	if (n < 0)
+	if (n == -ENOENT || (n < 0 && dir == SPOOL_SENT))
 		return (int)n;
+	if (n < 0) {
+		n = 0; /* too large, or not a file: the reason says why, without its bytes */
+		free(buf);
+		buf = NULL;
+	}
 	cap = (size_t)n + 1024;
 	out = malloc(cap);
 	if (!out) {
 		free(buf);
 		return -ENOMEM;
 	}
-	if (dir == SPOOL_SENT && parse_file(buf, (size_t)n, &f, &text, why, sizeof(why)) == 0) {
+	if (buf && parse_file(buf, (size_t)n, &f, &text, why, sizeof(why)) == 0) {
 		struct smsfile_sent s = {
 			.modem = modem, .sent = time(NULL), .sending_time = -1, .imsi = imsi, .imei = imei,
 			.message_id = rec->parts_done ? rec->mr[rec->parts_done - 1] : -1,
 		};
+		struct smsfile_failed fl = {
+			.modem = modem, .imsi = imsi, .imei = imei, .failed = time(NULL),
+			.reason = reason ? reason : msg_state_name(rec->state),
+		};
 
-		k = smsfile_write_sent(out, cap, &f, &s);
+		/* smsd's layout: the original headers, the added ones, the text. */
+		k = dir == SPOOL_SENT ? smsfile_write_sent(out, cap, &f, &s) : smsfile_write_failed(out, cap, &f, &fl);
 	} else {
 		struct smsfile_failed fl = {
 			.modem = modem, .imsi = imsi, .imei = imei, .failed = time(NULL),
 			.reason = reason ? reason : msg_state_name(rec->state),
 		};
 
-		k = smsfile_write_failed_raw(out, cap, buf, (size_t)n, &fl);
+		/* No header block to extend: the added lines first, then the bytes as they were. */
+		k = smsfile_write_failed_raw(out, cap, buf ? buf : "", (size_t)n, &fl);
 	}
 	free(text);
 	free(buf);

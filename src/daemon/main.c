@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "durable.h"
 #include "gateway.h"
+#include "http.h"
 #include "log.h"
 #include "util.h"
 
@@ -265,12 +266,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	modems_start(gw);
+	if ((rc = gw_http_start(gw, err, sizeof(err))) < 0) {
+		log_error("http: %s", err);
+		return 1;
+	}
 	log_info("smsgated started: %u modem(s), spool %s, %u message(s) queued", gw->nmodems, gw->cfg.gateway.spool,
 		 gw->queued);
 	if (demo_mode)
 		demo_announce(&demo);
 	gw_status_write(gw);
 	rc = loop_run(&gw->loop);
+	http_stop(gw->http);
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		modem_stop(&gw->modems[i].m);
 	hooks_free(gw->hooks);

@@ -46,11 +46,9 @@ static json_object *modem_json(const struct gw_modem *gm)
 	return o;
 }
 
-static void status_flush(struct gateway *gw)
+json_object *gw_status_json(struct gateway *gw)
 {
 	json_object *o = json_object_new_object(), *modems = json_object_new_array();
-	const char *text;
-	int rc;
 
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		json_object_array_add(modems, modem_json(&gw->modems[i]));
@@ -62,8 +60,15 @@ static void status_flush(struct gateway *gw)
 	json_object_object_add(o, "failed", json_object_new_int64((int64_t)gw->failed_total));
 	json_object_object_add(o, "received", json_object_new_int64((int64_t)gw->received_total));
 	json_object_object_add(o, "modems", modems);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = durable_write(gw->spool.root, "status.json", text, strlen(text), DURABLE_NOSYNC);
+	return o;
+}
+
+static void status_flush(struct gateway *gw)
+{
+	json_object *o = gw_status_json(gw);
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = durable_write(gw->spool.root, "status.json", text, strlen(text), DURABLE_NOSYNC);
+
 	if (rc < 0)
 		log_debug("status.json: %s", strerror(-rc));
 	json_object_put(o);

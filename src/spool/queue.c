@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* syncfs */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,19 @@ int spool_open(struct spool *s, const char *path, char *why, size_t whylen)
 		s->dir[i] = openat(root, dir_names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (s->dir[i] < 0)
 			goto fail;
+		/* Say so now, not at the first message: a read-only mount (even
+		 * for root) or a spool owned by another user. */
+		if (faccessat(root, dir_names[i], W_OK | X_OK, AT_EACCESS) < 0) {
+			err = errno;
+			snprintf(why, whylen, "%s/%s: not writable: %s", path, dir_names[i], strerror(err));
+			goto fail_err;
+		}
 		spool_sweep_tmp(s->dir[i]);
+	}
+	if (faccessat(root, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		err = errno;
+		snprintf(why, whylen, "%s: not writable: %s", path, strerror(err));
+		goto fail_err;
 	}
 	s->root = root;
 	spool_sweep_tmp(root);
@@ -82,6 +95,7 @@ int spool_open(struct spool *s, const char *path, char *why, size_t whylen)
 fail:
 	err = errno;
 	snprintf(why, whylen, "%s: %s", path, strerror(err));
+fail_err:
 	close(root);
 	spool_close(s);
 	return -err;
@@ -339,4 +353,114 @@ int msg_record_load(struct spool *s, enum spool_dir dir, const char *id, struct 
 	rc = msg_record_parse(r, text, (size_t)n);
 	free(text);
 	return rc;
+}
+
+static int write_all_fd(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int spool_stage(struct spool *s, struct spool_batch *b, enum spool_dir dir, const char *name, const void *data,
+		size_t len)
+{
+	static unsigned counter;
+	struct spool_staged *it;
+	int fd, rc;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct spool_staged *grown = realloc(b->items, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		b->items = grown;
+		b->cap = cap;
+	}
+	it = &b->items[b->n];
+	it->dir = dir;
+	if (str_copy(it->name, sizeof(it->name), name) < 0)
+		return -ENAMETOOLONG;
+	snprintf(it->tmp, sizeof(it->tmp), ".tmp.%ld.b%u", (long)getpid(), counter++);
+	fd = openat(s->dir[dir], it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = write_all_fd(fd, data, len);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(s->dir[dir], it->tmp, 0);
+		return rc;
+	}
+	b->n++;
+	return 0;
+}
+
+static void batch_discard(struct spool *s, struct spool_batch *b, size_t from)
+{
+	for (size_t i = from; i < b->n; i++)
+		unlinkat(s->dir[b->items[i].dir], b->items[i].tmp, 0);
+	b->n = 0;
+}
+
+int spool_commit(struct spool *s, struct spool_batch *b)
+{
+	bool touched[SPOOL_NDIRS] = { false };
+	int rc = 0;
+
+	if (b->n == 0)
+		return 0;
+	if (!(s->sync & DURABLE_NOSYNC) && syncfs(s->root) < 0) {
+		/* Without syncfs, every file on its own. */
+		for (size_t i = 0; i < b->n && rc == 0; i++) {
+			int fd = openat(s->dir[b->items[i].dir], b->items[i].tmp, O_RDONLY | O_CLOEXEC);
+
+			if (fd < 0 || fsync(fd) < 0)
+				rc = -errno;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (rc < 0) {
+			batch_discard(s, b, 0);
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct spool_staged *it = &b->items[i];
+
+		if (renameat(s->dir[it->dir], it->tmp, s->dir[it->dir], it->name) < 0) {
+			rc = -errno;
+			/* Nothing was answered yet: undo, so the batch is all or none. */
+			for (size_t k = 0; k < i; k++)
+				unlinkat(s->dir[b->items[k].dir], b->items[k].name, 0);
+			batch_discard(s, b, i);
+			return rc;
+		}
+		touched[it->dir] = true;
+	}
+	b->n = 0;
+	if (s->sync & DURABLE_NOSYNC)
+		return 0;
+	for (int d = 0; d < SPOOL_NDIRS; d++) {
+		if (touched[d] && fsync_dir(s->dir[d]) < 0)
+			rc = -errno;
+	}
+	return rc;
+}
+
+void spool_batch_free(struct spool_batch *b)
+{
+	free(b->items);
+	b->items = NULL;
+	b->n = b->cap = 0;
 }

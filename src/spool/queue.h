@@ -81,4 +81,26 @@ int msg_record_load(struct spool *s, enum spool_dir dir, const char *id, struct 
 ssize_t msg_record_format(char *dst, size_t dstlen, const struct msg_record *r);
 int msg_record_parse(struct msg_record *r, const char *text, size_t len);
 
+/* Group commit: files staged under temporary names (written, not synced),
+ * then made durable together with one syncfs(), renamed into place, and
+ * each directory fsync'd once. What one fsync costs is paid once per batch
+ * instead of once per message. */
+struct spool_staged {
+	enum spool_dir dir;
+	char name[SPOOL_NAME_MAX + 1];
+	char tmp[SPOOL_NAME_MAX + 32];
+};
+
+struct spool_batch {
+	struct spool_staged *items;
+	size_t n, cap;
+};
+
+int spool_stage(struct spool *s, struct spool_batch *b, enum spool_dir dir, const char *name, const void *data,
+		size_t len);
+/* Returns 0 when every staged file is durable under its name; on failure
+ * none of them is (the temporaries are removed). The batch is emptied. */
+int spool_commit(struct spool *s, struct spool_batch *b);
+void spool_batch_free(struct spool_batch *b);
+
 #endif

@@ -1,0 +1,57 @@
+/*
+ * The HTTP API on libmicrohttpd, driven from the daemon's own loop
+ * (external epoll mode: no thread per request). Acceptance means "durably
+ * in the spool": accepted messages of one loop round are committed
+ * together (group commit) before their answers go out.
+ */
+#ifndef SMSGATE_HTTP_HTTP_H
+#define SMSGATE_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "loop.h"
+#include "queue.h"
+
+#define HTTP_LISTEN_MAX 8
+#define HTTP_TOKENS_MAX 8
+
+struct http_settings {
+	struct {
+		int family;             /* AF_INET or AF_INET6 */
+		char addr[46];
+		uint16_t port;
+	} listen[HTTP_LISTEN_MAX];
+	unsigned nlisten;
+	char tokens[HTTP_TOKENS_MAX][129];
+	unsigned ntokens;
+	bool legacy_cgi;
+	unsigned max_body;
+	unsigned max_parts;
+};
+
+/* What the HTTP layer asks of the daemon. */
+struct http_ops {
+	/* Message files are durably in queue/: take them into the queue. */
+	void (*enqueued)(void *ctx, const char *id);
+	/* Cancels a message not yet handed to a modem: 0, -EBUSY, -ENOENT. */
+	int (*cancel)(void *ctx, const char *id);
+	/* "sending" and the modem while a modem has it, else NULL. */
+	const char *(*sending_on)(void *ctx, const char *id);
+	json_object *(*status)(void *ctx);
+	/* Prometheus text; malloc'd. */
+	char *(*metrics)(void *ctx);
+	/* 0 when healthy, else -1 with the reason. */
+	int (*health)(void *ctx, char *why, size_t whylen);
+};
+
+struct http_server;
+
+int http_start(struct http_server **out, struct loop *l, const struct http_settings *st, struct spool *spool,
+	       const struct http_ops *ops, void *ctx, char *why, size_t whylen);
+void http_stop(struct http_server *h);
+
+#endif
