@@ -44,6 +44,25 @@ static const struct urc_pattern urc_patterns[] = {
 	{ "UNDER-VOLTAGE POWER DOWN", true }, { "UNDER-VOLTAGE WARNNING", true },
 };
 
+/* Information prefixes of the commands we send. One of them during a
+ * command that answers with another prefix (or none) is a stale answer:
+ * typically "+CMGS: <mr>" of a submit a killed process started, coming
+ * out after our next command went in. That answer's final result follows
+ * and must not be taken for ours. */
+static const char *const answer_prefixes[] = {
+	"+CMGS:", "+CMGR:", "+CMGL:", "+CMGW:", "+CSQ:", "+COPS:", "+CPMS:", "+CSMS:", "+CNMI:", "+CSCA:",
+	"+CGMI:", "+CGMM:", "+CGMR:", "+CGSN:", "+CIMI:", "+CMEE:", "+CMGF:",
+};
+
+static bool stale_answer(const char *line, const char *pending_prefix)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(answer_prefixes); i++) {
+		if (strncmp(line, answer_prefixes[i], strlen(answer_prefixes[i])) == 0)
+			return !pending_prefix || strcmp(pending_prefix, answer_prefixes[i]) != 0;
+	}
+	return false;
+}
+
 /* URCs whose PDU follows on the next line (TS 27.005 3.4.1, PDU mode). */
 static const char *const urc_pdu_prefixes[] = { "+CMT:", "+CDS:" };
 
@@ -195,6 +214,7 @@ static void at_start_next(struct at *a)
 	if (a->busy || a->count == 0 || !a->attached || a->quiet)
 		return;
 	a->busy = true;
+	a->stale_final = false;
 	a->prompt_wait = a->q[a->head].has_pdu;
 	a->pdu_sent = false;
 	a->stats.commands++;
@@ -308,6 +328,11 @@ static void at_line(struct at *a, const char *line)
 		a->urc_wants_pdu = true;
 		return;
 	case AT_LINE_FINAL:
+		if (a->busy && !a->quiet && a->stale_final) {
+			/* The final result of the stale answer: ours is still to come. */
+			a->stale_final = false;
+			break;
+		}
 		if (a->busy && !a->quiet) {
 			log_debug("at: <- %s", line);
 			at_complete(a, &r);
@@ -315,6 +340,11 @@ static void at_line(struct at *a, const char *line)
 		}
 		break;
 	case AT_LINE_INFO:
+		if (a->busy && !a->quiet && stale_answer(line, a->q[a->head].prefix[0] ? a->q[a->head].prefix : NULL)) {
+			log_warn("at: stale answer \"%s\" during %s; its final result is skipped", line, a->q[a->head].line);
+			a->stale_final = true;
+			break;
+		}
 		if (a->busy && !a->quiet) {
 			log_debug("at: <- %s", line);
 			if (a->q[a->head].on_info)

@@ -81,6 +81,7 @@ struct at {
 	} q[AT_QUEUE_MAX];
 	unsigned head, count;
 	bool busy, prompt_wait, pdu_sent;
+	bool stale_final;               /* a stale answer's final result is due */
 
 	/* Transmit side. */
 	char out[AT_OUT_MAX];

@@ -373,7 +373,9 @@ static int done_cpin(struct modem *m, const struct at_result *r)
 			return sim_locked(m, strcmp(s, "SIM PIN2") == 0 ? "SIM PIN2 required" : "SIM PUK2 required");
 		if (strcmp(s, "NOT INSERTED") == 0 || strcmp(s, "NOT READY") == 0)
 			return sim_wait(m, "not inserted", true);
-		return sim_locked(m, s[0] ? s : "SIM locked");
+		if (!s[0])
+			return sim_wait(m, "not ready", false); /* OK without a +CPIN line: ask again */
+		return sim_locked(m, s);
 	}
 	if ((r->final == AT_CME_ERROR && r->code == 10) || (r->final == AT_CMS_ERROR && r->code == 310))
 		return sim_wait(m, "not inserted", true);

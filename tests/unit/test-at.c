@@ -317,6 +317,26 @@ static void test_line_lost_fails_queue(void **state)
 	assert_int_equal(at_send(&f->at, &(struct at_req){ "AT", NULL, NULL, 100, NULL, NULL, NULL }), -ENOTCONN);
 }
 
+static void test_stale_submit_answer_skipped(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A killed process left a submit running: its answer comes out after
+	 * our probe went in, before the probe's own OK. */
+	send_cmd(f, "AT", NULL, NULL, 1000);
+	send_cmd(f, "AT+CGSN", "+CGSN:", NULL, 1000);
+	expect_sent(f, "AT\r");
+	modem_says(f, "\r\n+CMGS: 7\r\n\r\nOK\r\n");
+	modem_says(f, "\r\nOK\r\n");
+	expect_sent(f, "AT+CGSN\r");
+	modem_says(f, "\r\n356938035643809\r\n\r\nOK\r\n");
+	RUN_UNTIL(f, f->ndone == 2);
+	assert_int_equal(f->done[0].final, AT_OK);
+	assert_int_equal(f->ninfo, 1);
+	assert_string_equal(f->infos[0], "356938035643809");
+	assert_int_equal(f->at.stats.unexpected, 2);
+}
+
 static void test_classify_table(void **state)
 {
 	static const struct {
@@ -367,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_instead_of_prompt_writes_no_pdu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_lost_fails_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_submit_answer_skipped, setup, teardown),
 		cmocka_unit_test(test_classify_table),
 	};
 
