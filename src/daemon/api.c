@@ -36,9 +36,17 @@ static void api_enqueued(void *ctx, const char *id)
 	gw_status_write(gw);
 }
 
+/* A message that is finished (status/ID.st) cannot be cancelled any more:
+ * -EBUSY (409), not "no such message". */
 static int api_cancel(void *ctx, const char *id)
 {
-	return gw_cancel(ctx, id);
+	struct gateway *gw = ctx;
+	struct msg_record rec;
+	int rc = gw_cancel(gw, id);
+
+	if (rc == -ENOENT && msg_record_load(&gw->spool, SPOOL_STATUS, id, &rec) == 0)
+		rc = -EBUSY;
+	return rc;
 }
 
 static const char *api_sending_on(void *ctx, const char *id)

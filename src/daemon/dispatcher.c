@@ -68,6 +68,7 @@ int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec,
 		q->next_try = wait > 0 ? loop_now() + wait * 1000 : 0;
 	}
 	queue_push(gw, q);
+	gw_status_write(gw); /* the queue depth shown by smsgate status */
 	return 0;
 }
 
@@ -131,7 +132,7 @@ static void retry_at(struct gateway *gw, int64_t when)
 static void conclude(struct gateway *gw, struct qmsg *q, const struct msg_record *rec, const struct modem *m)
 {
 	char final_name[SPOOL_NAME_MAX + 32], mr[8];
-	bool sent = rec->state != MSG_FAILED;
+	bool sent = rec->state == MSG_SENT || rec->state == MSG_DELIVERED; /* else failed/ (cancelled too) */
 	int rc = gw_finish_files(gw, m, rec, sent ? NULL : rec->last_error, final_name, sizeof(final_name));
 
 	if (rc < 0 && rc != -ENOENT) {
@@ -450,7 +451,7 @@ void gw_dispatch(struct gateway *gw)
 	if (gw->stopping)
 		return;
 	sweep_waiting(gw, &soonest);
-	for (unsigned i = 0; i < gw->nmodems; i++) {
+	for (unsigned i = 0; i < gw->nmodems && !gw->restart_pending; i++) {
 		struct gw_modem *gm = &gw->modems[i];
 
 		while (!gm->cur && modem_can_send(&gm->m)) {

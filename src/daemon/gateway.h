@@ -98,6 +98,7 @@ struct gateway {
 	struct loop_timer status_timer;
 	int64_t status_written;
 	bool stopping;
+	bool restart_pending;           /* SIGHUP changed the modems: no new submits until they restart */
 	int64_t started;
 	uint64_t sent_total, failed_total, received_total;
 };

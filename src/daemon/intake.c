@@ -252,7 +252,8 @@ static int list_dir(int dirfd, char ***out, size_t *count)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), names_cmp);
+	if (n)
+		qsort(names, n, sizeof(*names), names_cmp); /* names is NULL when the directory is empty */
 	*out = names;
 	*count = n;
 	return 0;
@@ -369,7 +370,7 @@ int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_
 		    char *final_name, size_t final_len)
 {
 	static struct smsfile_msg f;
-	enum spool_dir dir = rec->state == MSG_FAILED ? SPOOL_FAILED : SPOOL_SENT;
+	enum spool_dir dir = rec->state == MSG_SENT || rec->state == MSG_DELIVERED ? SPOOL_SENT : SPOOL_FAILED;
 	const char *modem = m ? m->cfg.name : "", *imsi = m ? m->st.imsi : "", *imei = m ? m->st.imei : "";
 	char *buf = NULL, *out = NULL, *text = NULL, qname[SPOOL_ID_LEN + 4], why[SMSFILE_REASON_MAX];
 	ssize_t n, k;

@@ -105,40 +105,65 @@ static bool modem_config_same(const struct config_modem *a, const struct config_
 	       a->poll_interval == b->poll_interval && strcmp(a->reset_command, b->reset_command) == 0;
 }
 
+static struct loop_timer restart_timer;
+
+/* Restarts the modems with the settings now in gw->cfg once no submit is
+ * in flight: a submit cut off would be sent again (a duplicate), and its
+ * answer would meet the next session's first command. */
+static void modems_restart_check(struct loop *l, struct loop_timer *t)
+{
+	struct gateway *gw = &gateway;
+	bool idle = !gw_busy(gw);
+
+	if (gw->stopping)
+		return; /* the modems stop with the daemon */
+	for (unsigned i = 0; idle && i < gw->nmodems; i++)
+		idle = modem_idle(&gw->modems[i].m);
+	if (!idle) {
+		loop_timer_set(l, t, 50);
+		return;
+	}
+	for (unsigned i = 0; i < gw->nmodems; i++)
+		modem_stop(&gw->modems[i].m);
+	gw->restart_pending = false;
+	modems_start(gw);
+	log_info("modems restarted with the reloaded settings");
+	gw_dispatch(gw);
+}
+
 /* SIGHUP: the new file replaces the old one if it parses; modems whose
- * settings changed are restarted (a message they were sending goes back
- * to the queue); the queue itself is on disk and in memory, untouched. */
+ * settings changed are restarted once their submit in flight is answered
+ * (no new one is started meanwhile); the queue itself is on disk and in
+ * memory, untouched. */
 static void reload(struct gateway *gw)
 {
 	static struct config next;
 	char err[256];
-	bool same = next.nmodem == 0;
+	bool same;
 
 	if (config_load(&next, gw->config_path, err, sizeof(err)) < 0) {
 		log_error("reload refused, the running config stays: %s", err);
 		return;
 	}
-	same = next.nmodem == gw->cfg.nmodem && strcmp(next.gateway.spool, gw->cfg.gateway.spool) == 0;
-	for (unsigned i = 0; same && i < next.nmodem; i++)
-		same = strcmp(next.modem[i].name, gw->cfg.modem[i].name) == 0 &&
-		       modem_config_same(&next.modem[i], &gw->cfg.modem[i]);
 	if (strcmp(next.gateway.spool, gw->cfg.gateway.spool) != 0) {
 		log_error("reload: the spool cannot change while running (restart smsgated); keeping %s",
 			  gw->cfg.gateway.spool);
 		str_copy(next.gateway.spool, sizeof(next.gateway.spool), gw->cfg.gateway.spool);
 	}
-	if (!same) {
-		for (unsigned i = 0; i < gw->nmodems; i++)
-			modem_stop(&gw->modems[i].m);
-		/* modem_stop ended each submit in flight: every message is queued again. */
-		gw->cfg = next;
-		modems_start(gw);
-	} else {
-		gw->cfg = next;
-	}
+	same = next.nmodem == gw->cfg.nmodem;
+	for (unsigned i = 0; same && i < next.nmodem; i++)
+		same = strcmp(next.modem[i].name, gw->cfg.modem[i].name) == 0 &&
+		       modem_config_same(&next.modem[i], &gw->cfg.modem[i]);
+	gw->cfg = next;
 	log_set_level(gw->cfg.gateway.log_level);
 	log_info("config reloaded from %s (%u modems%s)", gw->config_path, gw->cfg.nmodem,
-		 same ? ", unchanged" : ", restarted");
+		 same ? ", unchanged" : ", restarting them");
+	if (!same) {
+		gw->restart_pending = true;
+		if (!restart_timer.cb)
+			loop_timer_init(&restart_timer, modems_restart_check);
+		loop_timer_set(&gw->loop, &restart_timer, 0);
+	}
 	gw_dispatch(gw);
 }
 
@@ -266,6 +291,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	modems_start(gw);
+	gw_dispatch(gw); /* validity of the recovered queue, final files still to write */
 	if ((rc = gw_http_start(gw, err, sizeof(err))) < 0) {
 		log_error("http: %s", err);
 		return 1;

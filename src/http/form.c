@@ -56,10 +56,14 @@ int form_parse(struct form *f, char *buf, size_t len)
 		v = eq ? form_unescape(eq + 1, eq + 1, n - (size_t)(eq + 1 - start)) : 0;
 		if (v < 0)
 			return -EINVAL;
+		/* Decoding only shrinks: each terminator lands on a byte of its own
+		 * raw text, on the '=', the '&' or buf[len]. */
+		start[k] = '\0';
 		f->p[f->n].name = start;
 		f->p[f->n].name_len = (size_t)k;
 		f->p[f->n].value = eq ? eq + 1 : start + k;
 		f->p[f->n].value_len = (size_t)v;
+		f->p[f->n].value[v] = '\0';
 		f->n++;
 	}
 	return 0;

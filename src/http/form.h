@@ -27,8 +27,11 @@ struct form {
 /* Decodes src into dst (which may be src itself). Returns the decoded
  * length, or -EINVAL for a '%' not followed by two hex digits. */
 ssize_t form_unescape(char *dst, const char *src, size_t len);
-/* Splits and decodes buf in place ("a=1&b=2"); appends to f. -E2BIG when
- * there are more than FORM_PARAMS_MAX parameters, -EINVAL for a bad escape. */
+/* Splits and decodes buf in place ("a=1&b=2"); appends to f. buf has room
+ * for len + 1 bytes: every name and value is NUL-terminated after its
+ * length (a decoded "%00" inside stays, and value_len counts it). -E2BIG
+ * when there are more than FORM_PARAMS_MAX parameters, -EINVAL for a bad
+ * escape. */
 int form_parse(struct form *f, char *buf, size_t len);
 /* The last value of name (a repeated parameter: the last one counts, as in
  * the original CGI's table), or NULL. */

@@ -21,6 +21,7 @@ struct http_pending {
 	struct http_req *req;
 	char ids[16][SPOOL_ID_LEN + 1];
 	unsigned nids;
+	char client[160];               /* status/client-HEX it records, or "" */
 };
 
 struct http_server {
@@ -41,6 +42,7 @@ struct http_req {
 	char url[256];
 	char *body;
 	size_t body_len, body_cap;
+	size_t dropped;                 /* body bytes beyond max_body, read and dropped */
 	bool too_big;
 	bool suspended;
 	int status;                     /* the answer after the commit */
@@ -59,6 +61,8 @@ enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, const char
 /* Stages a message file in the batch; the answer waits for the commit. */
 int http_stage(struct http_server *h, struct http_pending *p, const char *id, const char *dir_name,
 	       const char *data, size_t len);
+/* Removes what was staged after mark (h->batch.n before) for p. */
+void http_unstage(struct http_server *h, struct http_pending *p, size_t mark);
 enum MHD_Result http_defer(struct http_server *h, struct MHD_Connection *c, struct http_req *r,
 			   struct http_pending *p, unsigned status, const char *type, char *answer);
 

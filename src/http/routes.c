@@ -19,133 +19,41 @@
 #include "durable.h"
 #include "http_int.h"
 #include "log.h"
+#include "request.h"
 #include "smsfile.h"
 #include "util.h"
 
 #define LEGACY_MISSING "The GET parameters \"message\" and/or \"phone\" are missing.\n"
-#define RECIPIENTS_MAX 16
 #define LIST_LIMIT_MAX 1000
 
-struct msg_req {
-	const char *to[RECIPIENTS_MAX];
-	size_t to_len[RECIPIENTS_MAX];
-	unsigned nto;
-	const char *text;
-	size_t text_len;
-	bool flash, report, high, ucs2;
-	unsigned long validity_min;
-	const char *client_id;
-};
-
 struct msg_result {
-	char ids[RECIPIENTS_MAX][SPOOL_ID_LEN + 1];
+	char ids[REQ_RECIPIENTS_MAX][SPOOL_ID_LEN + 1];
 	unsigned parts;
 	enum sms_enc enc;
 };
 
-/* A number at the door: '+' and digits only (the file parser then applies
- * smstools3's rules). Returns 0, or -EINVAL with a sentence. */
-static int check_number(const char *s, size_t len, char *why, size_t whylen)
-{
-	size_t i = 0, digits = 0;
-
-	if (len && s[0] == '+')
-		i = 1;
-	for (; i < len; i++, digits++) {
-		if (s[i] < '0' || s[i] > '9') {
-			snprintf(why, whylen, "invalid number: only digits and a leading '+' are allowed (found byte 0x%02X)",
-				 (unsigned char)s[i]);
-			return -EINVAL;
-		}
-	}
-	if (digits == 0 || digits > SMS_ADDR_DIGITS_MAX) {
-		snprintf(why, whylen, "invalid number: 1 to %d digits", SMS_ADDR_DIGITS_MAX);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static char *build_file(const char *to, size_t to_len, const struct msg_req *m, size_t *len)
-{
-	size_t cap = m->text_len + 256;
-	char *buf = malloc(cap);
-	int n;
-
-	if (!buf)
-		return NULL;
-	n = snprintf(buf, cap, "To: %.*s\n%s%s%s", (int)to_len, to, m->flash ? "Flash: yes\n" : "",
-		     m->report ? "Report: yes\n" : "", m->high ? "Priority: high\n" : "");
-	if (m->validity_min)
-		n += snprintf(buf + n, cap - (size_t)n, "Validity: %lu min\n", m->validity_min);
-	n += snprintf(buf + n, cap - (size_t)n, "Alphabet: %s\n\n", m->ucs2 ? "UCS2" : "UTF-8");
-	if (m->ucs2) {
-		/* The file carries the text as UTF-16BE, which forces UCS-2 on the air. */
-		ssize_t k = ucs2_from_utf8((uint8_t *)buf + n, cap - (size_t)n, m->text, m->text_len, NULL);
-
-		if (k < 0) {
-			free(buf);
-			return NULL;
-		}
-		*len = (size_t)n + (size_t)k;
-		return buf;
-	}
-	memcpy(buf + n, m->text, m->text_len);
-	*len = (size_t)n + m->text_len;
-	return buf;
-}
-
-/* Checks and stages one message for each recipient. 0, or -EINVAL with why. */
+/* Checks and stages one message for each recipient: all or none. 0, or
+ * -EINVAL with why. */
 static int stage_message(struct http_server *h, struct http_pending *p, const struct msg_req *m,
 			 struct msg_result *res, char *why, size_t whylen)
 {
-	static struct smsfile_msg f;
-	char *files[RECIPIENTS_MAX] = { 0 };
-	size_t lens[RECIPIENTS_MAX];
-	int rc = 0;
+	struct msg_files files;
+	size_t mark = h->batch.n;
+	int rc = req_prepare(m, h->st.max_parts, &files, why, whylen);
 
-	if (m->nto == 0) {
-		snprintf(why, whylen, "no recipient");
-		return -EINVAL;
-	}
-	if (m->validity_min > 63ul * 7 * 24 * 60) {
-		snprintf(why, whylen, "validity above 63 weeks");
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < m->nto && rc == 0; i++) {
-		size_t cap;
-		char *text;
-
-		rc = check_number(m->to[i], m->to_len[i], why, whylen);
-		if (rc < 0)
-			break;
-		files[i] = build_file(m->to[i], m->to_len[i], m, &lens[i]);
-		if (!files[i]) {
-			snprintf(why, whylen, "the text is not valid UTF-8");
-			rc = -EINVAL;
-			break;
-		}
-		cap = SMSFILE_TEXT_CAP(lens[i]);
-		text = malloc(cap);
-		if (!text || smsfile_parse(&f, files[i], lens[i], text, cap) < 0) {
-			snprintf(why, whylen, "%s", text ? f.reason : "out of memory");
-			rc = -EINVAL;
-		} else if (f.nparts > h->st.max_parts) {
-			snprintf(why, whylen, "the text needs %u SMS parts; at most %u are allowed", f.nparts, h->st.max_parts);
-			rc = -EINVAL;
-		} else {
-			res->parts = f.nparts;
-			res->enc = f.enc;
-		}
-		free(text);
-	}
-	for (unsigned i = 0; i < m->nto && rc == 0; i++) {
+	if (rc < 0)
+		return rc;
+	res->parts = files.parts;
+	res->enc = files.enc;
+	for (unsigned i = 0; i < files.n && rc == 0; i++) {
 		spool_new_id(res->ids[i]);
-		rc = http_stage(h, p, res->ids[i], "queue", files[i], lens[i]);
+		rc = http_stage(h, p, res->ids[i], "queue", files.data[i], files.len[i]);
 		if (rc < 0)
 			snprintf(why, whylen, "the spool refused the message: %s", strerror(-rc));
 	}
-	for (unsigned i = 0; i < m->nto; i++)
-		free(files[i]);
+	req_files_free(&files);
+	if (rc < 0)
+		http_unstage(h, p, mark); /* refused: none of its files may go out with the batch */
 	return rc;
 }
 
@@ -186,216 +94,68 @@ static enum MHD_Result route_cgi_sms(struct http_server *h, struct MHD_Connectio
 	return http_defer(h, c, r, p, MHD_HTTP_OK, "text/plain; charset=utf-8", strdup("done\n"));
 }
 
-/* Kannel's sendsms: to is a list separated by spaces; coding 2 or
- * charset UTF-16BE / UCS-2 means UCS-2; mclass 0 is flash; dlr-mask asks
- * for a report. */
+/* Kannel's sendsms; its parameters are read by req_from_kannel. */
 static enum MHD_Result route_kannel(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
 {
-	const struct form_param *to = param(r, "to"), *text = param(r, "text"), *coding = param(r, "coding"),
-				*charset = param(r, "charset"), *mclass = param(r, "mclass"), *dlr = param(r, "dlr-mask"),
-				*validity = param(r, "validity"), *priority = param(r, "priority");
 	struct msg_req m = { 0 };
 	struct msg_result res;
-	struct http_pending *p;
-	char why[160], *conv = NULL;
-	size_t i = 0;
+	struct http_pending *p = NULL;
+	char why[200];
+	int rc = req_from_kannel(&r->form, &m, why, sizeof(why));
 
-	if (!to || !to->value_len) {
-		h->refused++;
-		return http_text(c, MHD_HTTP_BAD_REQUEST, "Missing receiver number");
+	if (rc == 0) {
+		p = calloc(1, sizeof(*p));
+		rc = p ? stage_message(h, p, &m, &res, why, sizeof(why)) : -ENOMEM;
 	}
-	if (!text) {
-		h->refused++;
-		return http_text(c, MHD_HTTP_BAD_REQUEST, "Missing text");
-	}
-	while (i < to->value_len && m.nto < RECIPIENTS_MAX) {
-		size_t start;
-
-		while (i < to->value_len && to->value[i] == ' ')
-			i++;
-		start = i;
-		while (i < to->value_len && to->value[i] != ' ')
-			i++;
-		if (i > start) {
-			m.to[m.nto] = to->value + start;
-			m.to_len[m.nto++] = i - start;
-		}
-	}
-	if (m.nto == 0) {
-		h->refused++;
-		return http_text(c, MHD_HTTP_BAD_REQUEST, "Empty receiver number not allowed");
-	}
-	m.text = text->value;
-	m.text_len = text->value_len;
-	if ((coding && coding->value_len == 1 && coding->value[0] == '2') ||
-	    (charset && (strncasecmp(charset->value, "UTF-16", 6) == 0 || strncasecmp(charset->value, "UCS-2", 5) == 0))) {
-		m.ucs2 = true;
-		if (charset && (strncasecmp(charset->value, "UTF-16", 6) == 0 || strncasecmp(charset->value, "UCS-2", 5) == 0)) {
-			/* The text arrives as UTF-16BE octets. */
-			size_t cap = text->value_len * 2 + 4;
-			unsigned bad = 0;
-			ssize_t n;
-
-			conv = malloc(cap);
-			n = conv ? ucs2_to_utf8(conv, cap, (const uint8_t *)text->value, text->value_len, &bad) : -ENOMEM;
-			if (n < 0 || bad) {
-				free(conv);
-				h->refused++;
-				return http_text(c, MHD_HTTP_BAD_REQUEST, "Invalid UTF-16 text");
-			}
-			m.text = conv;
-			m.text_len = (size_t)n;
-		}
-	} else if (charset && (strncasecmp(charset->value, "ISO-8859-1", 10) == 0 ||
-			       strncasecmp(charset->value, "latin1", 6) == 0)) {
-		size_t cap = text->value_len * 2 + 1, o = 0;
-
-		conv = malloc(cap);
-		if (!conv)
-			return MHD_NO;
-		for (size_t k = 0; k < text->value_len; k++)
-			o += (size_t)utf8_put(conv + o, cap - o, (unsigned char)text->value[k]);
-		m.text = conv;
-		m.text_len = o;
-	}
-	m.flash = mclass && mclass->value_len == 1 && mclass->value[0] == '0';
-	m.report = dlr && dlr->value_len && strtol(dlr->value, NULL, 10) > 0;
-	m.high = priority && priority->value_len && strtol(priority->value, NULL, 10) > 0;
-	m.validity_min = validity && validity->value_len ? strtoul(validity->value, NULL, 10) : 0;
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		free(conv);
+	req_free(&m);
+	if (rc == -ENOMEM) {
+		free(p);
 		return MHD_NO;
 	}
-	if (stage_message(h, p, &m, &res, why, sizeof(why)) < 0) {
+	if (rc < 0) {
 		free(p);
-		free(conv);
 		h->refused++;
 		return http_text(c, MHD_HTTP_BAD_REQUEST, why);
 	}
-	free(conv);
 	return http_defer(h, c, r, p, MHD_HTTP_ACCEPTED, "text/plain; charset=utf-8", strdup("0: Accepted for delivery"));
 }
 
 /* ---- REST --------------------------------------------------------------- */
 
-static bool get_bool(json_object *o, const char *key, bool *out, char *why, size_t whylen)
+/* The whole body is one JSON value (a NUL or trailing bytes are refused). */
+static json_object *parse_json(const char *body, size_t len, const char **err)
 {
-	json_object *v;
+	struct json_tokener *tok;
+	json_object *o;
+	size_t end;
 
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return true;
-	if (!json_object_is_type(v, json_type_boolean)) {
-		snprintf(why, whylen, "\"%s\" must be true or false", key);
-		return false;
+	if (len > INT32_MAX) {
+		*err = "too long";
+		return NULL;
 	}
-	*out = json_object_get_boolean(v);
-	return true;
-}
-
-static int msg_from_json(json_object *o, struct msg_req *m, char *why, size_t whylen)
-{
-	json_object *to, *text, *v;
-
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "the body must be a JSON object");
-		return -EINVAL;
+	tok = json_tokener_new();
+	if (!tok) {
+		*err = "out of memory";
+		return NULL;
 	}
-	if (!json_object_object_get_ex(o, "to", &to)) {
-		snprintf(why, whylen, "\"to\" is missing");
-		return -EINVAL;
+	o = json_tokener_parse_ex(tok, body ? body : "", (int)len);
+	if (!o) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		*err = json_tokener_error_desc(e == json_tokener_continue ? json_tokener_error_parse_eof : e);
+		json_tokener_free(tok);
+		return NULL;
 	}
-	if (json_object_is_type(to, json_type_string)) {
-		m->to[0] = json_object_get_string(to);
-		m->to_len[0] = (size_t)json_object_get_string_len(to);
-		m->nto = 1;
-	} else if (json_object_is_type(to, json_type_array)) {
-		size_t n = json_object_array_length(to);
-
-		if (n == 0 || n > RECIPIENTS_MAX) {
-			snprintf(why, whylen, "\"to\" takes 1 to %d numbers", RECIPIENTS_MAX);
-			return -EINVAL;
-		}
-		for (size_t i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(to, i);
-
-			if (!json_object_is_type(e, json_type_string)) {
-				snprintf(why, whylen, "\"to\" must hold strings");
-				return -EINVAL;
-			}
-			m->to[i] = json_object_get_string(e);
-			m->to_len[i] = (size_t)json_object_get_string_len(e);
-		}
-		m->nto = (unsigned)n;
-	} else {
-		snprintf(why, whylen, "\"to\" must be a string or an array of strings");
-		return -EINVAL;
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r' || body[end] == '\n'))
+		end++;
+	if (end != len) {
+		json_object_put(o);
+		*err = "unexpected bytes after the JSON value";
+		return NULL;
 	}
-	if (!json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string)) {
-		snprintf(why, whylen, "\"text\" is missing or not a string");
-		return -EINVAL;
-	}
-	m->text = json_object_get_string(text);
-	m->text_len = (size_t)json_object_get_string_len(text);
-	if (!get_bool(o, "flash", &m->flash, why, whylen) || !get_bool(o, "report", &m->report, why, whylen))
-		return -EINVAL;
-	if (json_object_object_get_ex(o, "priority", &v) && !json_object_is_type(v, json_type_null)) {
-		const char *pr = json_object_get_string(v);
-
-		if (strcmp(pr, "high") == 0)
-			m->high = true;
-		else if (strcmp(pr, "normal") != 0) {
-			snprintf(why, whylen, "\"priority\" is \"normal\" or \"high\"");
-			return -EINVAL;
-		}
-	}
-	if (json_object_object_get_ex(o, "validity", &v) && !json_object_is_type(v, json_type_null)) {
-		int64_t s = json_object_get_int64(v);
-
-		if (!json_object_is_type(v, json_type_int) || s <= 0) {
-			snprintf(why, whylen, "\"validity\" is a positive number of seconds");
-			return -EINVAL;
-		}
-		m->validity_min = (unsigned long)((s + 59) / 60);
-	}
-	if (json_object_object_get_ex(o, "id", &v) && json_object_is_type(v, json_type_string))
-		m->client_id = json_object_get_string(v);
-	return 0;
-}
-
-static int msg_from_form(const struct http_req *r, struct msg_req *m, char *why, size_t whylen)
-{
-	const struct form_param *to = param(r, "to"), *text = param(r, "text"), *p;
-
-	if (!to || !text) {
-		snprintf(why, whylen, "\"to\" and \"text\" are required");
-		return -EINVAL;
-	}
-	m->to[0] = to->value;
-	m->to_len[0] = to->value_len;
-	m->nto = 1;
-	m->text = text->value;
-	m->text_len = text->value_len;
-	m->flash = (p = param(r, "flash")) && p->value_len && (p->value[0] == '1' || p->value[0] == 't' || p->value[0] == 'y');
-	m->report = (p = param(r, "report")) && p->value_len && (p->value[0] == '1' || p->value[0] == 't' || p->value[0] == 'y');
-	m->high = (p = param(r, "priority")) && p->value_len == 4 && memcmp(p->value, "high", 4) == 0;
-	if ((p = param(r, "validity")) && p->value_len)
-		m->validity_min = (strtoul(p->value, NULL, 10) + 59) / 60;
-	return 0;
-}
-
-/* Idempotency: status/client-HEX holds the first answer for a client id. */
-static int client_file(const char *client_id, char *name, size_t n)
-{
-	size_t len = strlen(client_id);
-
-	if (len == 0 || len > 64)
-		return -EINVAL;
-	if (n < 8 + 2 * len + 1)
-		return -ENOBUFS;
-	memcpy(name, "client-", 7);
-	hex_encode(name + 7, n - 7, (const uint8_t *)client_id, len);
-	return 0;
+	return o;
 }
 
 static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
@@ -410,16 +170,16 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	int rc;
 
 	if (type && strncasecmp(type, "application/json", 16) == 0) {
-		enum json_tokener_error jerr;
+		const char *jerr = NULL;
 
-		body = json_tokener_parse_verbose(r->body ? r->body : "", &jerr);
+		body = parse_json(r->body, r->body_len, &jerr);
 		if (!body) {
 			h->refused++;
-			return http_error(c, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", json_tokener_error_desc(jerr));
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", jerr);
 		}
-		rc = msg_from_json(body, &m, why, sizeof(why));
+		rc = req_from_json(body, &m, why, sizeof(why));
 	} else if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0) {
-		rc = msg_from_form(r, &m, why, sizeof(why));
+		rc = req_from_form(&r->form, &m, why, sizeof(why));
 	} else {
 		h->refused++;
 		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "send application/json or a urlencoded form");
@@ -427,7 +187,7 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	if (rc == 0 && m.client_id) {
 		char *prev;
 
-		if (client_file(m.client_id, cname, sizeof(cname)) < 0) {
+		if (req_client_file(m.client_id, cname, sizeof(cname)) < 0) {
 			snprintf(why, sizeof(why), "\"id\" is 1 to 64 characters");
 			rc = -EINVAL;
 		} else if (read_file_at(h->spool->dir[SPOOL_STATUS], cname, 64 * 1024, &prev) >= 0) {
@@ -442,6 +202,17 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 			ret = MHD_queue_response(c, MHD_HTTP_ACCEPTED, resp);
 			MHD_destroy_response(resp);
 			return ret;
+		} else {
+			/* The same id in this very batch: the same answer after the same commit. */
+			for (struct http_pending *q = h->pending; q; q = q->next) {
+				if (strcmp(q->client, cname) != 0 || !q->req->answer)
+					continue;
+				p = calloc(1, sizeof(*p));
+				json_object_put(body);
+				if (!p)
+					return MHD_NO;
+				return http_defer(h, c, r, p, MHD_HTTP_ACCEPTED, "application/json", strdup(q->req->answer));
+			}
 		}
 	}
 	p = rc == 0 ? calloc(1, sizeof(*p)) : NULL;
@@ -470,8 +241,11 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	}
 	json_object_object_add(answer, "recipients", recips);
 	text = json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (cname[0])
-		http_stage(h, p, cname, "status", text, strlen(text));
+	if (cname[0]) {
+		str_copy(p->client, sizeof(p->client), cname);
+		if (http_stage(h, p, cname, "status", text, strlen(text)) < 0)
+			log_warn("http: client id %s not recorded; a repeat would be sent again", m.client_id);
+	}
 	rc = http_defer(h, c, r, p, MHD_HTTP_ACCEPTED, "application/json", strdup(text));
 	json_object_put(answer);
 	json_object_put(body);
@@ -605,7 +379,8 @@ static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *
 					break;
 				names = g;
 			}
-			names[n++] = strdup(id);
+			if ((names[n] = strdup(id)))
+				n++;
 		}
 		closedir(dir);
 	}
@@ -614,7 +389,7 @@ static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *
 		struct msg_record rec;
 		bool pending;
 
-		if ((i && strcmp(names[i], names[i - 1]) == 0) || !names[i] || find_record(h, names[i], &rec, &pending) < 0)
+		if ((i && strcmp(names[i], names[i - 1]) == 0) || find_record(h, names[i], &rec, &pending) < 0)
 			continue;
 		if (want >= 0 && (int)rec.state != want)
 			continue;
@@ -656,7 +431,8 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 					break;
 				names = g;
 			}
-			names[n++] = strdup(e->d_name);
+			if ((names[n] = strdup(e->d_name)))
+				n++;
 		}
 		closedir(dir);
 	} else if (fd >= 0) {
@@ -672,7 +448,8 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 		}
 	}
 	for (size_t i = 0; i < n && json_object_array_length(arr) < limit; i++) {
-		char *buf, *body;
+		char *buf, *body, *from = NULL;
+		bool intl = false;
 		ssize_t len = read_file_at(h->spool->dir[SPOOL_INCOMING], names[i], 256 * 1024, &buf);
 		json_object *m;
 
@@ -688,19 +465,29 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 				*nl = '\0';
 			if (colon && colon[1] == ' ') {
 				*colon = '\0';
-				if (strcmp(line, "From") == 0 || strcmp(line, "Sent") == 0 || strcmp(line, "Received") == 0 ||
-				    strcmp(line, "Modem") == 0 || strcmp(line, "Status") == 0 || strcmp(line, "Message_id") == 0) {
-					char key[32];
-
-					snprintf(key, sizeof(key), "%s", line);
-					key[0] = (char)(key[0] | 0x20);
-					json_object_object_add(m, key, json_object_new_string(colon + 2));
-				}
+				if (strcmp(line, "From") == 0)
+					from = colon + 2;
+				else if (strcmp(line, "From_TOA") == 0)
+					intl = strncmp(colon + 2, "91 ", 3) == 0;
+				else if (strcmp(line, "Sent") == 0)
+					json_object_object_add(m, "sent", json_object_new_string(colon + 2));
+				else if (strcmp(line, "Received") == 0)
+					json_object_object_add(m, "received", json_object_new_string(colon + 2));
+				else if (strcmp(line, "Modem") == 0)
+					json_object_object_add(m, "modem", json_object_new_string(colon + 2));
 			}
 			line = nl ? nl + 1 : NULL;
 		}
-		json_object_object_add(m, "type", json_object_new_string(json_object_object_get_ex(m, "status", NULL)
-										   ? "status-report" : "sms"));
+		if (from) {
+			/* smsd writes international numbers without their '+'; From_TOA says so. */
+			char num[40];
+
+			snprintf(num, sizeof(num), "%s%s", intl && from[0] != '+' ? "+" : "", from);
+			json_object_object_add(m, "from", json_object_new_string(num));
+		}
+		/* smsd's status report files: the body starts so. */
+		json_object_object_add(m, "type", json_object_new_string(body && strncmp(body + 2, "SMS STATUS REPORT\n", 18) == 0
+									 ? "status-report" : "sms"));
 		json_object_object_add(m, "text", json_object_new_string(body ? body + 2 : ""));
 		json_object_array_add(arr, m);
 		free(buf);

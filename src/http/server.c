@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "http_int.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 #define HTTP_CONNECTIONS_MAX 64
 #define HTTP_CONNECTION_TIMEOUT_S 10    /* a client that sends nothing is dropped */
 #define HTTP_CONNECTION_MEMORY (32 * 1024) /* headers and MHD's buffers */
+#define HTTP_DROP_MAX (1024 * 1024)     /* body bytes read and dropped for a 413 */
 
 enum MHD_Result http_text(struct MHD_Connection *c, unsigned status, const char *text)
 {
@@ -91,7 +93,8 @@ bool http_authorized(struct http_server *h, struct MHD_Connection *c, const stru
 	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
 		return token_ok(h, auth + 7, strlen(auth + 7));
 	if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
-		char *user = NULL, *pass = MHD_basic_auth_get_username_password(c, &user);
+		/* Any user name: the token is the password. */
+		char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
 		bool ok = pass && token_ok(h, pass, strlen(pass));
 
 		MHD_free(user);
@@ -115,6 +118,16 @@ int http_stage(struct http_server *h, struct http_pending *p, const char *id, co
 	if (rc == 0 && dir == SPOOL_QUEUE && p->nids < ARRAY_SIZE(p->ids))
 		str_copy(p->ids[p->nids++], sizeof(p->ids[0]), id);
 	return rc;
+}
+
+void http_unstage(struct http_server *h, struct http_pending *p, size_t mark)
+{
+	while (h->batch.n > mark) {
+		struct spool_staged *it = &h->batch.items[--h->batch.n];
+
+		unlinkat(h->spool->dir[it->dir], it->tmp, 0);
+	}
+	p->nids = 0;
 }
 
 enum MHD_Result http_defer(struct http_server *h, struct MHD_Connection *c, struct http_req *r,
@@ -233,7 +246,8 @@ static bool is_form_body(struct MHD_Connection *c)
 	return type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
 }
 
-/* The query and an urlencoded body, decoded into r->form. */
+/* The query and an urlencoded body, decoded into r->form. form_buf holds
+ * the query, its terminator, the body and its terminator. */
 static int parse_params(struct MHD_Connection *c, struct http_req *r)
 {
 	struct collect col = { r, 0, 0 };
@@ -251,12 +265,19 @@ static int parse_params(struct MHD_Connection *c, struct http_req *r)
 	rc = form_parse(&r->form, r->form_buf, col.len);
 	if (rc == 0 && body) {
 		/* Body parameters come after the query's, so they win on a repeat. */
-		char *b = r->form_buf + col.len;
+		char *b = r->form_buf + col.len + 1;
 
 		memcpy(b, r->body, r->body_len);
 		rc = form_parse(&r->form, b, r->body_len);
 	}
 	return rc;
+}
+
+static enum MHD_Result too_big(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
+{
+	r->too_big = true;
+	h->refused++;
+	return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body larger than %u bytes", h->st.max_body);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -265,6 +286,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 	struct http_listener *l = cls;
 	struct http_server *h = l->srv;
 	struct http_req *r = *con_cls;
+	const char *len;
 	int rc;
 
 	(void)version;
@@ -277,15 +299,22 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 			r->url[0] = '\0';
 		*con_cls = r;
 		h->requests++;
+		if ((len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) &&
+		    strtoull(len, NULL, 10) > h->st.max_body)
+			return too_big(h, c, r); /* before reading any of it (and no 100 Continue) */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
+		/* Too big without a Content-Length (chunked): MHD takes an answer
+		 * only before the body or after all of it, so the rest is read and
+		 * dropped, up to a point; beyond it the connection is cut. */
 		if (r->too_big || r->body_len + n > h->st.max_body) {
 			r->too_big = true;
-			return MHD_YES; /* read and dropped: the answer is 413 */
+			r->dropped += n;
+			return r->dropped > HTTP_DROP_MAX ? MHD_NO : MHD_YES;
 		}
 		if (r->body_len + n + 1 > r->body_cap) {
 			size_t cap = (r->body_len + n + 1) * 2;
@@ -306,10 +335,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 	}
 	if (r->suspended)
 		return MHD_YES;
-	if (r->too_big) {
-		h->refused++;
-		return http_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body larger than %u bytes", h->st.max_body);
-	}
+	if (r->too_big)
+		return too_big(h, c, r);
 	rc = parse_params(c, r);
 	if (rc < 0) {
 		h->refused++;
@@ -365,6 +392,8 @@ static void listener_timer_cb(struct loop *lp, struct loop_timer *t)
 	listener_run(container_of(t, struct http_listener, timer));
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[256];
@@ -409,13 +438,14 @@ int http_start(struct http_server **out, struct loop *lp, const struct http_sett
 			inet_pton(AF_INET, st->listen[i].addr, &a->sin_addr);
 		}
 		l->srv = h;
-		l->mhd = MHD_start_daemon(flags, st->listen[i].port, NULL, NULL, access_cb, l, MHD_OPTION_SOCK_ADDR, &ss,
+		/* The logger first, so that MHD's complaints about the rest reach it. */
+		l->mhd = MHD_start_daemon(flags, st->listen[i].port, NULL, NULL, access_cb, l, MHD_OPTION_EXTERNAL_LOGGER,
+					  mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
 					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
 					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
 					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 					  MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_UNESCAPE_CALLBACK,
-					  identity_unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-					  MHD_OPTION_END);
+					  identity_unescape, NULL, MHD_OPTION_END);
 		if (!l->mhd) {
 			snprintf(why, whylen, "cannot listen on %s%s%s:%u (in use, or not an address of this host)",
 				 st->listen[i].family == AF_INET6 ? "[" : "", st->listen[i].addr,

@@ -272,6 +272,7 @@ static void at_timer_cb(struct loop *l, struct loop_timer *t)
 	/* A late answer must not be taken for the next command's: wait until
 	 * the modem has been silent for AT_QUIET_MS first. */
 	a->quiet = true;
+	a->quiet_ms = AT_QUIET_MS;
 	a->quiet_until = loop_now() + AT_QUIET_MS;
 	loop_timer_set(a->loop, &a->timer, AT_QUIET_MS);
 	at_complete(a, &r);
@@ -355,6 +356,10 @@ static void at_line(struct at *a, const char *line)
 	}
 	a->stats.unexpected++;
 	log_debug("at: <- unexpected: %s", line);
+	/* Answers still coming in keep the line from counting as silent;
+	 * URCs (a Huawei's ^RSSI every second) do not. */
+	if (a->quiet && a->quiet_until - loop_now() < a->quiet_ms)
+		a->quiet_until = loop_now() + a->quiet_ms;
 }
 
 static void at_input(struct at *a, const char *buf, size_t n)
@@ -403,8 +408,6 @@ static void at_io_cb(struct loop *l, struct loop_fd *h, uint32_t revents)
 		ssize_t n = read(h->fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			if (a->quiet)
-				a->quiet_until = loop_now() + AT_QUIET_MS;
 			at_input(a, buf, (size_t)n);
 			return;
 		}
@@ -491,6 +494,16 @@ int at_send(struct at *a, const struct at_req *req)
 	a->count++;
 	at_start_next(a);
 	return 0;
+}
+
+void at_settle(struct at *a, int ms)
+{
+	if (!a->attached)
+		return;
+	a->quiet = true;
+	a->quiet_ms = ms;
+	a->quiet_until = loop_now() + ms;
+	loop_timer_set(a->loop, &a->timer, ms);
 }
 
 bool at_idle(const struct at *a)

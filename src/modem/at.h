@@ -60,6 +60,7 @@ struct at {
 	bool attached;
 	bool quiet;                     /* waiting for silence after a timeout */
 	int64_t quiet_until;
+	int quiet_ms;                   /* the silence asked for */
 
 	/* Receive side. */
 	char line[AT_LINE_MAX + 1];
@@ -103,6 +104,10 @@ void at_detach(struct at *a);
  * -EINVAL for a command or PDU that does not fit. */
 int at_send(struct at *a, const struct at_req *req);
 bool at_idle(const struct at *a);
+/* The next command waits until the line has been silent for ms; what
+ * arrives meanwhile is discarded (URCs still count). After the first
+ * answer on a freshly opened line, this lets a stale answer drain. */
+void at_settle(struct at *a, int ms);
 
 /* What a received line is, given the command in flight (exposed for tests
  * and the fuzz target). */

@@ -16,6 +16,7 @@
 #define INIT_RETRIES 5
 #define CFUN_TIMEOUT_MS 30000   /* radio on/off takes seconds on real sticks */
 #define PROBE_TRIES 3
+#define SETTLE_MS 300           /* silence after the first answer on a fresh line */
 
 static void modem_open(struct modem *m);
 static void modem_step(struct modem *m, unsigned step);
@@ -281,6 +282,7 @@ static void step_command(struct modem *m, unsigned step, char *buf, size_t n)
 }
 
 static void modem_ready(struct modem *m);
+static void jobs_pump(struct modem *m);
 
 static void modem_step(struct modem *m, unsigned step)
 {
@@ -308,9 +310,13 @@ static int done_any(struct modem *m, const struct at_result *r)
 
 static int done_probe(struct modem *m, const struct at_result *r)
 {
-	/* Any final result shows a live modem: some refuse a bare AT. */
-	if (r->final != AT_TIMEOUT)
+	/* Any final result shows a live modem: some refuse a bare AT. An
+	 * answer left over from before the open (a killed process's submit)
+	 * may still be on its way: let the line fall silent first. */
+	if (r->final != AT_TIMEOUT) {
+		at_settle(&m->at, SETTLE_MS);
 		return m->cfun_pending ? STEP_CFUN_OFF : STEP_ECHO;
+	}
 	if (++m->step_tries < PROBE_TRIES)
 		return STEP_PROBE; /* the same step again keeps its count */
 	modem_recover(m, "no answer to AT");
@@ -333,7 +339,8 @@ static void modem_retry_step_later(struct modem *m, int delay_ms)
 
 static int sim_locked(struct modem *m, const char *why)
 {
-	snprintf(m->st.sim, sizeof(m->st.sim), "%s", why);
+	if (why != m->st.sim)
+		str_copy(m->st.sim, sizeof(m->st.sim), why);
 	modem_error(m, "%s: a person must act (no PIN is guessed)", why);
 	modem_set_state(m, MODEM_SIM_LOCKED);
 	/* Someone may unlock it with another tool: look again now and then. */
@@ -550,6 +557,7 @@ static void modem_ready(struct modem *m)
 		 m->st.model, m->st.imei, m->st.operator_name[0] ? m->st.operator_name : "operator unknown",
 		 m->st.dbm);
 	loop_timer_set(m->loop, &m->poll_timer, m->cfg.poll_interval_ms);
+	jobs_pump(m);
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -593,15 +601,22 @@ static void handle_pdu(struct modem *m, const char *hex, const char *mem, int in
 	m->ops->received(m->ctx, m, &pdu, &ref);
 }
 
+/* Reading and deleting stored messages go through a queue of jobs, one at
+ * a time, so a burst of +CMTI (every part of a long message) neither
+ * overflows the AT queue nor mixes up which answer belongs to which slot. */
+static void jobs_pump(struct modem *m);
+static void job_add(struct modem *m, char kind, const char *mem, int index);
+
 static void cmgr_info(void *ctx, const char *line)
 {
 	struct modem *m = ctx;
 
 	if (strncmp(line, "+CMGR:", 6) == 0)
 		return;
-	if (m->list_index >= 0)
-		handle_pdu(m, line, m->list_mem, m->list_index);
-	m->list_index = -1;
+	if (m->job_busy && m->job.kind == 'R' && !m->job_read) {
+		m->job_read = true;
+		handle_pdu(m, line, m->job.mem, m->job.index);
+	}
 }
 
 static void cmd_done_log(void *ctx, const struct at_result *r)
@@ -615,29 +630,72 @@ static void cmd_done_log(void *ctx, const struct at_result *r)
 	log_warn("modem %s: %s", m->cfg.name, what);
 }
 
-static void read_stored(struct modem *m, const char *mem, int index)
+static void job_done(void *ctx, const struct at_result *r)
+{
+	struct modem *m = ctx;
+
+	cmd_done_log(ctx, r);
+	m->job_busy = false;
+	/* A delete cut off by a lost line is done after the reconnect; a read
+	 * is not needed: the drain at start-up reads everything stored. */
+	if (r->final == AT_CLOSED && m->job.kind == 'D')
+		job_add(m, 'D', m->job.mem, m->job.index);
+	jobs_pump(m);
+}
+
+static void jobs_pump(struct modem *m)
 {
 	char cmd[40];
 
-	if (mem[0] && strcmp(mem, m->read_mem) != 0) {
-		snprintf(cmd, sizeof(cmd), "AT+CPMS=\"%s\"", mem);
-		snprintf(m->read_mem, sizeof(m->read_mem), "%s", mem);
-		modem_send_cmd(m, cmd, "+CPMS:", 0, NULL, cmd_done_log);
+	if (m->job_busy || m->job_count == 0 || !m->at.attached ||
+	    (m->st.state != MODEM_READY && m->st.state != MODEM_SENDING && m->st.state != MODEM_REGISTERING))
+		return;
+	m->job = m->jobs[m->job_head];
+	m->job_head = (m->job_head + 1) % MODEM_JOBS_MAX;
+	m->job_count--;
+	m->job_busy = true;
+	m->job_read = false;
+	if (m->job.kind == 'R') {
+		if (m->job.mem[0] && strcmp(m->job.mem, m->read_mem) != 0) {
+			snprintf(cmd, sizeof(cmd), "AT+CPMS=\"%s\"", m->job.mem);
+			str_copy(m->read_mem, sizeof(m->read_mem), m->job.mem);
+			modem_send_cmd(m, cmd, "+CPMS:", 0, NULL, cmd_done_log);
+		}
+		snprintf(cmd, sizeof(cmd), "AT+CMGR=%d", m->job.index);
+		modem_send_cmd(m, cmd, "+CMGR:", 0, cmgr_info, job_done);
+	} else {
+		snprintf(cmd, sizeof(cmd), "AT+CMGD=%d", m->job.index);
+		modem_send_cmd(m, cmd, NULL, 0, NULL, job_done);
 	}
-	m->list_index = index;
-	snprintf(m->list_mem, sizeof(m->list_mem), "%s", mem);
-	snprintf(cmd, sizeof(cmd), "AT+CMGR=%d", index);
-	modem_send_cmd(m, cmd, "+CMGR:", 0, cmgr_info, cmd_done_log);
+}
+
+static void job_add(struct modem *m, char kind, const char *mem, int index)
+{
+	struct modem_job *j;
+
+	if (m->job_count == MODEM_JOBS_MAX) {
+		/* It stays on the SIM and is found again by the next drain. */
+		log_warn("modem %s: too many pending reads/deletes; slot %d is left for the next drain", m->cfg.name, index);
+		return;
+	}
+	j = &m->jobs[(m->job_head + m->job_count) % MODEM_JOBS_MAX];
+	j->kind = kind;
+	str_copy(j->mem, sizeof(j->mem), mem);
+	j->index = index;
+	m->job_count++;
+	jobs_pump(m);
+}
+
+static void read_stored(struct modem *m, const char *mem, int index)
+{
+	job_add(m, 'R', mem, index);
 }
 
 void modem_release(struct modem *m, const struct modem_msg_ref *ref)
 {
-	char cmd[32];
-
 	if (ref->index < 0)
 		return;
-	snprintf(cmd, sizeof(cmd), "AT+CMGD=%d", ref->index);
-	modem_send_cmd(m, cmd, NULL, 0, NULL, cmd_done_log);
+	job_add(m, 'D', ref->mem, ref->index);
 }
 
 static void modem_reinit(struct modem *m, const char *why)
@@ -794,9 +852,20 @@ int modem_submit(struct modem *m, const char *pdu_hex, unsigned tpdu_len, modem_
 
 static void modem_close(struct modem *m)
 {
+	unsigned kept = 0;
+
 	loop_timer_cancel(m->loop, &m->timer);
 	loop_timer_cancel(m->loop, &m->poll_timer);
 	at_detach(&m->at);
+	/* Pending reads are dropped (the next drain reads those slots);
+	 * pending deletes are kept. */
+	for (unsigned i = 0; i < m->job_count; i++) {
+		struct modem_job j = m->jobs[(m->job_head + i) % MODEM_JOBS_MAX];
+
+		if (j.kind == 'D')
+			m->jobs[(m->job_head + kept++) % MODEM_JOBS_MAX] = j;
+	}
+	m->job_count = kept;
 	if (m->fd >= 0)
 		close(m->fd);
 	m->fd = -1;

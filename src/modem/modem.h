@@ -50,6 +50,8 @@ struct modem_msg_ref {
 
 struct modem;
 
+#define MODEM_JOBS_MAX 64       /* pending reads/deletes; beyond, the next drain finds them */
+
 struct modem_ops {
 	void (*state_changed)(void *ctx, struct modem *m);
 	/* A received SMS-DELIVER or SMS-STATUS-REPORT. The owner stores it
@@ -107,9 +109,16 @@ struct modem {
 	char submit_pdu[AT_PDU_HEX_MAX + 1];
 	char submit_cmd[24];
 
-	/* +CMGR / +CMGL parsing: a header line, then the PDU line. */
+	/* +CMGL parsing (the drain): a header line, then the PDU line. */
 	int list_index;
-	char list_mem[8];
+	/* Reads and deletes of stored messages, one at a time. */
+	struct modem_job {
+		char kind;              /* 'R' read (AT+CMGR), 'D' delete (AT+CMGD) */
+		char mem[8];
+		int index;
+	} jobs[MODEM_JOBS_MAX], job;
+	unsigned job_head, job_count;
+	bool job_busy, job_read;
 };
 
 void modem_init(struct modem *m, struct loop *l, const struct modem_config *cfg, const struct modem_ops *ops,

@@ -337,6 +337,27 @@ static void test_stale_submit_answer_skipped(void **state)
 	assert_int_equal(f->at.stats.unexpected, 2);
 }
 
+static void test_settle_swallows_a_second_final(void **state)
+{
+	struct fixture *f = *state;
+
+	/* The stale answer's +CMGS line was flushed at the open, its OK was
+	 * taken for the probe's: the probe's own OK must not become the next
+	 * command's answer. */
+	send_cmd(f, "AT", NULL, NULL, 1000);
+	expect_sent(f, "AT\r");
+	modem_says(f, "\r\nOK\r\n");
+	RUN_UNTIL(f, f->ndone == 1);
+	at_settle(&f->at, 200);
+	send_cmd(f, "ATE0", NULL, NULL, 1000);
+	modem_says(f, "\r\nOK\r\n");
+	expect_sent(f, "ATE0\r");
+	assert_int_equal(f->ndone, 1);
+	modem_says(f, "\r\nERROR\r\n");
+	RUN_UNTIL(f, f->ndone == 2);
+	assert_int_equal(f->done[1].final, AT_ERROR);
+}
+
 static void test_classify_table(void **state)
 {
 	static const struct {
@@ -388,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlong_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_lost_fails_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_submit_answer_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settle_swallows_a_second_final, setup, teardown),
 		cmocka_unit_test(test_classify_table),
 	};
 

@@ -1,0 +1,430 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "request.h"
+#include "smsfile.h"
+
+int req_check_number(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t i = 0, digits = 0;
+
+	if (len && s[0] == '+')
+		i = 1;
+	for (; i < len; i++, digits++) {
+		if (s[i] < '0' || s[i] > '9') {
+			snprintf(why, whylen, "invalid number: only digits and a leading '+' are allowed (found byte 0x%02X)",
+				 (unsigned char)s[i]);
+			return -EINVAL;
+		}
+	}
+	if (digits == 0 || digits > SMS_ADDR_DIGITS_MAX) {
+		snprintf(why, whylen, "invalid number: 1 to %d digits", SMS_ADDR_DIGITS_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define FILE_HEAD_MAX 256 /* To:, Flash:, Report:, Priority:, Validity:, Alphabet: and the blank line */
+
+char *req_build_file(const char *to, size_t to_len, const struct msg_req *m, size_t *len)
+{
+	/* UCS2: UTF-16BE is at most twice the UTF-8 bytes (ASCII). */
+	size_t cap = (m->ucs2 ? 2 * m->text_len : m->text_len) + FILE_HEAD_MAX, n;
+	char *buf;
+	int k;
+
+	if (to_len > SMS_ADDR_DIGITS_MAX + 1)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	k = snprintf(buf, cap, "To: %.*s\n%s%s%s", (int)to_len, to, m->flash ? "Flash: yes\n" : "",
+		     m->report ? "Report: yes\n" : "", m->high ? "Priority: high\n" : "");
+	n = (size_t)k;
+	if (m->validity_min)
+		n += (size_t)snprintf(buf + n, cap - n, "Validity: %lu min\n", m->validity_min);
+	n += (size_t)snprintf(buf + n, cap - n, "Alphabet: %s\n\n", m->ucs2 ? "UCS2" : "UTF-8");
+	if (m->ucs2) {
+		/* The file carries the text as UTF-16BE, which forces UCS-2 on the air. */
+		ssize_t u = ucs2_from_utf8((uint8_t *)buf + n, cap - n, m->text, m->text_len, NULL);
+
+		if (u < 0) {
+			free(buf);
+			return NULL;
+		}
+		*len = n + (size_t)u;
+		return buf;
+	}
+	memcpy(buf + n, m->text, m->text_len);
+	*len = n + m->text_len;
+	return buf;
+}
+
+int req_prepare(const struct msg_req *m, unsigned max_parts, struct msg_files *out, char *why, size_t whylen)
+{
+	struct smsfile_msg f;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (m->nto == 0 || m->nto > REQ_RECIPIENTS_MAX) {
+		snprintf(why, whylen, "no recipient");
+		return -EINVAL;
+	}
+	if (m->validity_min > REQ_VALIDITY_MAX_MIN) {
+		snprintf(why, whylen, "validity above 63 weeks");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < m->nto && rc == 0; i++) {
+		size_t cap;
+		char *text;
+
+		rc = req_check_number(m->to[i], m->to_len[i], why, whylen);
+		if (rc < 0)
+			break;
+		out->data[i] = req_build_file(m->to[i], m->to_len[i], m, &out->len[i]);
+		out->n = i + 1;
+		if (!out->data[i]) {
+			snprintf(why, whylen, "the text is not valid UTF-8");
+			rc = -EINVAL;
+			break;
+		}
+		/* Read back as the dispatcher will: what it refuses is refused here. */
+		cap = SMSFILE_TEXT_CAP(out->len[i]);
+		text = malloc(cap);
+		if (!text) {
+			snprintf(why, whylen, "out of memory");
+			rc = -ENOMEM;
+		} else if (smsfile_parse(&f, out->data[i], out->len[i], text, cap) < 0) {
+			snprintf(why, whylen, "%s", f.reason);
+			rc = -EINVAL;
+		} else if (f.nparts > max_parts) {
+			snprintf(why, whylen, "the text needs %u SMS parts; at most %u are allowed", f.nparts, max_parts);
+			rc = -EINVAL;
+		} else {
+			out->parts = f.nparts;
+			out->enc = f.enc;
+		}
+		free(text);
+	}
+	if (rc < 0)
+		req_files_free(out);
+	return rc;
+}
+
+void req_files_free(struct msg_files *out)
+{
+	for (unsigned i = 0; i < out->n; i++)
+		free(out->data[i]);
+	out->n = 0;
+}
+
+void req_free(struct msg_req *m)
+{
+	free(m->conv);
+	m->conv = NULL;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static bool get_bool(json_object *o, const char *key, bool *out, char *why, size_t whylen)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return true;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		snprintf(why, whylen, "\"%s\" must be true or false", key);
+		return false;
+	}
+	*out = json_object_get_boolean(v);
+	return true;
+}
+
+int req_from_json(json_object *o, struct msg_req *m, char *why, size_t whylen)
+{
+	json_object *to, *text, *v;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "the body must be a JSON object");
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(o, "to", &to)) {
+		snprintf(why, whylen, "\"to\" is missing");
+		return -EINVAL;
+	}
+	if (json_object_is_type(to, json_type_string)) {
+		m->to[0] = json_object_get_string(to);
+		m->to_len[0] = (size_t)json_object_get_string_len(to);
+		m->nto = 1;
+	} else if (json_object_is_type(to, json_type_array)) {
+		size_t n = json_object_array_length(to);
+
+		if (n == 0 || n > REQ_RECIPIENTS_MAX) {
+			snprintf(why, whylen, "\"to\" takes 1 to %d numbers", REQ_RECIPIENTS_MAX);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			json_object *e = json_object_array_get_idx(to, i);
+
+			if (!json_object_is_type(e, json_type_string)) {
+				snprintf(why, whylen, "\"to\" must hold strings");
+				return -EINVAL;
+			}
+			m->to[i] = json_object_get_string(e);
+			m->to_len[i] = (size_t)json_object_get_string_len(e);
+		}
+		m->nto = (unsigned)n;
+	} else {
+		snprintf(why, whylen, "\"to\" must be a string or an array of strings");
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(o, "text", &text) || !json_object_is_type(text, json_type_string)) {
+		snprintf(why, whylen, "\"text\" is missing or not a string");
+		return -EINVAL;
+	}
+	m->text = json_object_get_string(text);
+	m->text_len = (size_t)json_object_get_string_len(text);
+	if (!get_bool(o, "flash", &m->flash, why, whylen) || !get_bool(o, "report", &m->report, why, whylen))
+		return -EINVAL;
+	if (json_object_object_get_ex(o, "priority", &v) && !json_object_is_type(v, json_type_null)) {
+		const char *pr = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+
+		if (strcmp(pr, "high") == 0) {
+			m->high = true;
+		} else if (strcmp(pr, "normal") != 0) {
+			snprintf(why, whylen, "\"priority\" is \"normal\" or \"high\"");
+			return -EINVAL;
+		}
+	}
+	if (json_object_object_get_ex(o, "validity", &v) && !json_object_is_type(v, json_type_null)) {
+		int64_t s = json_object_get_int64(v);
+
+		if (!json_object_is_type(v, json_type_int) || s <= 0) {
+			snprintf(why, whylen, "\"validity\" is a positive number of seconds");
+			return -EINVAL;
+		}
+		if ((uint64_t)s > REQ_VALIDITY_MAX_MIN * 60) {
+			snprintf(why, whylen, "validity above 63 weeks");
+			return -EINVAL;
+		}
+		m->validity_min = (unsigned long)((s + 59) / 60);
+	}
+	if (json_object_object_get_ex(o, "id", &v) && !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(why, whylen, "\"id\" must be a string");
+			return -EINVAL;
+		}
+		m->client_id = json_object_get_string(v);
+	}
+	return 0;
+}
+
+/* ---- forms --------------------------------------------------------------- */
+
+static bool form_yes(const struct form *f, const char *name)
+{
+	const struct form_param *p = form_get(f, name);
+
+	return p && p->value_len && (p->value[0] == '1' || p->value[0] == 't' || p->value[0] == 'y');
+}
+
+/* A whole decimal number, nothing else. */
+static bool form_ulong(const struct form_param *p, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!p->value_len)
+		return false;
+	for (size_t i = 0; i < p->value_len; i++) {
+		unsigned long d = (unsigned long)(p->value[i] - '0');
+
+		if (p->value[i] < '0' || p->value[i] > '9' || d > max || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+int req_from_form(const struct form *f, struct msg_req *m, char *why, size_t whylen)
+{
+	const struct form_param *to = form_get(f, "to"), *text = form_get(f, "text"), *p;
+	unsigned long secs;
+
+	if (!to || !text) {
+		snprintf(why, whylen, "\"to\" and \"text\" are required");
+		return -EINVAL;
+	}
+	m->to[0] = to->value;
+	m->to_len[0] = to->value_len;
+	m->nto = 1;
+	m->text = text->value;
+	m->text_len = text->value_len;
+	m->flash = form_yes(f, "flash");
+	m->report = form_yes(f, "report");
+	m->high = (p = form_get(f, "priority")) && p->value_len == 4 && memcmp(p->value, "high", 4) == 0;
+	if ((p = form_get(f, "validity")) && p->value_len) {
+		if (!form_ulong(p, REQ_VALIDITY_MAX_MIN * 60, &secs) || secs == 0) {
+			snprintf(why, whylen, "\"validity\" is a positive number of seconds, at most 63 weeks");
+			return -EINVAL;
+		}
+		m->validity_min = (secs + 59) / 60;
+	}
+	if ((p = form_get(f, "id")) && p->value_len)
+		m->client_id = p->value;
+	return 0;
+}
+
+/* ISO-8859-15 differs from Latin-1 in eight places. */
+static uint32_t latin9(unsigned char c)
+{
+	switch (c) {
+	case 0xA4: return 0x20AC;
+	case 0xA6: return 0x0160;
+	case 0xA8: return 0x0161;
+	case 0xB4: return 0x017D;
+	case 0xB8: return 0x017E;
+	case 0xBC: return 0x0152;
+	case 0xBD: return 0x0153;
+	case 0xBE: return 0x0178;
+	default: return c;
+	}
+}
+
+enum kannel_charset { CS_UTF8, CS_UTF16BE, CS_LATIN1, CS_LATIN9, CS_UNKNOWN };
+
+static enum kannel_charset charset_of(const struct form_param *p, bool ucs2)
+{
+	static const struct {
+		const char *name;
+		enum kannel_charset cs;
+	} names[] = {
+		{ "UTF-8", CS_UTF8 },          { "UTF8", CS_UTF8 },           { "UTF-16BE", CS_UTF16BE },
+		{ "UTF-16", CS_UTF16BE },      { "UCS-2", CS_UTF16BE },       { "UCS-2BE", CS_UTF16BE },
+		{ "UCS2", CS_UTF16BE },        { "ISO-8859-1", CS_LATIN1 },   { "ISO8859-1", CS_LATIN1 },
+		{ "latin1", CS_LATIN1 },       { "ISO-8859-15", CS_LATIN9 },  { "ISO8859-15", CS_LATIN9 },
+		{ "latin9", CS_LATIN9 },
+	};
+
+	/* Kannel: "UTF-8 if coding is 7 bits and UTF-16BE if coding is UCS-2". */
+	if (!p || !p->value_len)
+		return ucs2 ? CS_UTF16BE : CS_UTF8;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i].name) == p->value_len && strncasecmp(p->value, names[i].name, p->value_len) == 0)
+			return names[i].cs;
+	}
+	return CS_UNKNOWN;
+}
+
+int req_from_kannel(const struct form *f, struct msg_req *m, char *why, size_t whylen)
+{
+	const struct form_param *to = form_get(f, "to"), *text = form_get(f, "text"), *coding = form_get(f, "coding"),
+				*mclass = form_get(f, "mclass"), *dlr = form_get(f, "dlr-mask"),
+				*validity = form_get(f, "validity"), *priority = form_get(f, "priority");
+	enum kannel_charset cs;
+	unsigned long v;
+	size_t i = 0;
+
+	if (!to || !to->value_len) {
+		snprintf(why, whylen, "Missing receiver number");
+		return -EINVAL;
+	}
+	if (!text) {
+		snprintf(why, whylen, "Missing text");
+		return -EINVAL;
+	}
+	while (i < to->value_len) {
+		size_t start;
+
+		while (i < to->value_len && to->value[i] == ' ')
+			i++;
+		start = i;
+		while (i < to->value_len && to->value[i] != ' ')
+			i++;
+		if (i == start)
+			continue;
+		if (m->nto == REQ_RECIPIENTS_MAX) {
+			snprintf(why, whylen, "Too many receivers (at most %d)", REQ_RECIPIENTS_MAX);
+			return -EINVAL;
+		}
+		m->to[m->nto] = to->value + start;
+		m->to_len[m->nto++] = i - start;
+	}
+	if (m->nto == 0) {
+		snprintf(why, whylen, "Empty receiver number not allowed");
+		return -EINVAL;
+	}
+	if (coding && coding->value_len) {
+		if (!form_ulong(coding, 2, &v)) {
+			snprintf(why, whylen, "Invalid coding value (0, 1 or 2)");
+			return -EINVAL;
+		}
+		m->ucs2 = v == 2;
+	}
+	m->text = text->value;
+	m->text_len = text->value_len;
+	cs = charset_of(form_get(f, "charset"), m->ucs2);
+	if (cs == CS_UNKNOWN) {
+		snprintf(why, whylen, "Unsupported charset (UTF-8, UTF-16BE, ISO-8859-1, ISO-8859-15)");
+		return -EINVAL;
+	}
+	if (cs == CS_UTF16BE) {
+		size_t cap = text->value_len * 2 + 4; /* 2 octets -> at most 3 bytes, a lone one -> U+FFFD */
+		unsigned bad = 0;
+		ssize_t n;
+
+		m->conv = malloc(cap);
+		if (!m->conv)
+			return -ENOMEM;
+		n = ucs2_to_utf8(m->conv, cap, (const uint8_t *)text->value, text->value_len, &bad);
+		if (n < 0 || bad) {
+			snprintf(why, whylen, "Invalid UTF-16 text");
+			return -EINVAL;
+		}
+		m->text = m->conv;
+		m->text_len = (size_t)n;
+		m->ucs2 = true; /* a UTF-16 text goes out as UCS-2: nothing is lost to GSM 7-bit */
+	} else if (cs == CS_LATIN1 || cs == CS_LATIN9) {
+		size_t cap = text->value_len * 3 + 1, o = 0;
+
+		m->conv = malloc(cap);
+		if (!m->conv)
+			return -ENOMEM;
+		for (size_t k = 0; k < text->value_len; k++) {
+			unsigned char c = (unsigned char)text->value[k];
+			int w = utf8_put(m->conv + o, cap - o, cs == CS_LATIN9 ? latin9(c) : c);
+
+			if (w < 0)
+				return -ENOMEM;
+			o += (size_t)w;
+		}
+		m->text = m->conv;
+		m->text_len = o;
+	}
+	m->flash = mclass && mclass->value_len == 1 && mclass->value[0] == '0';
+	m->report = dlr && form_ulong(dlr, 255, &v) && v > 0;
+	m->high = priority && form_ulong(priority, 3, &v) && v > 0;
+	if (validity && validity->value_len) {
+		if (!form_ulong(validity, REQ_VALIDITY_MAX_MIN, &v)) {
+			snprintf(why, whylen, "Invalid validity (minutes)");
+			return -EINVAL;
+		}
+		m->validity_min = v;
+	}
+	return 0;
+}
+
+int req_client_file(const char *client_id, char *name, size_t n)
+{
+	size_t len = strlen(client_id);
+
+	if (len == 0 || len > REQ_CLIENT_ID_MAX)
+		return -EINVAL;
+	if (n < 8 + 2 * len + 1)
+		return -ENOBUFS;
+	memcpy(name, "client-", 7);
+	return hex_encode(name + 7, n - 7, (const uint8_t *)client_id, len) < 0 ? -ENOBUFS : 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * A message request, from whichever door it came (JSON, a form, Kannel's
+ * parameters), checked exactly as the dispatcher will read it: the
+ * smstools3 file is built, parsed back with smsfile_parse and planned with
+ * the part cap. Pure: no I/O, no libmicrohttpd, no logging (the fuzz
+ * target runs it on arbitrary bytes).
+ */
+#ifndef SMSGATE_HTTP_REQUEST_H
+#define SMSGATE_HTTP_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "form.h"
+#include "sms.h"
+
+#define REQ_RECIPIENTS_MAX 16
+#define REQ_CLIENT_ID_MAX 64
+#define REQ_VALIDITY_MAX_MIN (63ul * 7 * 24 * 60) /* TS 23.040 9.2.3.12.1: 63 weeks at most */
+
+/* Points into the caller's buffers (the JSON object, the form). */
+struct msg_req {
+	const char *to[REQ_RECIPIENTS_MAX];
+	size_t to_len[REQ_RECIPIENTS_MAX];
+	unsigned nto;
+	const char *text;
+	size_t text_len;
+	bool flash, report, high, ucs2;
+	unsigned long validity_min;
+	const char *client_id;
+	char *conv;             /* a converted text (Kannel's charsets) that text points into; malloc'd */
+};
+
+/* One smstools3 file per recipient, checked. */
+struct msg_files {
+	char *data[REQ_RECIPIENTS_MAX];
+	size_t len[REQ_RECIPIENTS_MAX];
+	unsigned n;
+	unsigned parts;
+	enum sms_enc enc;
+};
+
+/* A number at the door: '+' and digits only, 1 to SMS_ADDR_DIGITS_MAX
+ * digits. 0, or -EINVAL with a sentence in why. */
+int req_check_number(const char *s, size_t len, char *why, size_t whylen);
+
+/* The smstools3 file for one recipient (malloc'd, *len bytes), or NULL
+ * when the text is not UTF-8 or memory is short. The number must have
+ * passed req_check_number. */
+char *req_build_file(const char *to, size_t to_len, const struct msg_req *m, size_t *len);
+
+/* POST /api/v1/messages as JSON; m points into o. 0 or -EINVAL with why. */
+int req_from_json(json_object *o, struct msg_req *m, char *why, size_t whylen);
+/* ... as a form (to, text, flash, report, priority, validity, id). */
+int req_from_form(const struct form *f, struct msg_req *m, char *why, size_t whylen);
+/* Kannel's sendsms (to separated by spaces, coding, charset, mclass,
+ * dlr-mask, priority, validity). 0, or -EINVAL with why worded as Kannel
+ * words it. m->conv may be set even on failure: req_free. */
+int req_from_kannel(const struct form *f, struct msg_req *m, char *why, size_t whylen);
+void req_free(struct msg_req *m);
+
+/* Checks every recipient and builds their files. 0, or -EINVAL with why
+ * (nothing built), -ENOMEM. */
+int req_prepare(const struct msg_req *m, unsigned max_parts, struct msg_files *out, char *why, size_t whylen);
+void req_files_free(struct msg_files *out);
+
+/* The file name under status/ that remembers a client id's first answer. */
+int req_client_file(const char *client_id, char *name, size_t n);
+
+#endif
