@@ -96,6 +96,7 @@ struct gateway {
 	double latency_sum;
 	int64_t last_progress;          /* loop_now() of the last message sent or failed */
 	struct loop_timer status_timer;
+	struct loop_timer retention_timer;
 	int64_t status_written;
 	bool stopping;
 	bool restart_pending;           /* SIGHUP changed the modems: no new submits until they restart */
@@ -143,6 +144,10 @@ int gw_cancel(struct gateway *gw, const char *id);
 
 /* api.c: the HTTP API's view of the gateway. */
 int gw_http_start(struct gateway *gw, char *why, size_t whylen);
+
+/* retention.c: trims sent/, failed/, incoming/, status/ (count and age). */
+void gw_retention_run(struct gateway *gw);
+void gw_retention_start(struct gateway *gw);
 
 /* status.c */
 json_object *gw_status_json(struct gateway *gw);

@@ -291,6 +291,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	modems_start(gw);
+	gw_retention_start(gw);
 	gw_dispatch(gw); /* validity of the recovered queue, final files still to write */
 	if ((rc = gw_http_start(gw, err, sizeof(err))) < 0) {
 		log_error("http: %s", err);

@@ -810,5 +810,34 @@ class TestCli(DaemonTest):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class TestRetention(DaemonTest):
+    def test_count_and_age(self):
+        """keep_sent = 3, keep_days = 30: of 5 files 40 days old and 5 new
+        ones in sent/, the 3 newest stay; failed/ keeps its new files and
+        loses the old one; queue/ and outgoing/ are never touched."""
+        now = time.time()
+        for d in ("sent", "failed", "outgoing"):
+            os.makedirs(self.path(d), exist_ok=True)
+        for i in range(10):
+            p = self.path("sent", "s%02d" % i)
+            with open(p, "w") as f:
+                f.write("To: 491701234567\n\nold %d\n" % i)
+            age = 40 * 86400 if i < 5 else (10 - i) * 60
+            os.utime(p, (now - age, now - age))
+        for name, age in (("f-old", 40 * 86400), ("f-new", 60)):
+            p = self.path("failed", name)
+            with open(p, "w") as f:
+                f.write("x\n")
+            os.utime(p, (now - age, now - age))
+        self.start_sim("a")
+        self.write_config(keep_sent="3", keep_failed="10", keep_days="30")
+        d = self.start_daemon()
+        wait_for(lambda: len(self.ls("sent")) == 3, TIMEOUT, "sent/ trimmed to 3: %r" % (self.ls("sent"),))
+        self.assertEqual(self.ls("sent"), ["s07", "s08", "s09"])
+        self.assertEqual(self.ls("failed"), ["f-new"])
+        self.assertIn("retention: removed 7 sent, 1 failed", d.log())
+        self.stop_daemon(d)
+
+
 if __name__ == "__main__":
     unittest.main()
