@@ -7,8 +7,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage:\n"
-	      "  smsgate send [-c CONF] [--flash] [--report] [--high] NUMBER TEXT...\n"
-	      "  smsgate status [-c CONF]\n"
+	      "  smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER TEXT...\n"
+	      "  smsgate status [-c CONF | -u URL [-t TOKEN]]\n"
 	      "  smsgate check-config -c CONF\n"
 	      "  smsgate pdu decode [--json] [--no-smsc] HEX\n"
 	      "  smsgate pdu encode [--ucs2] [--report] [--flash] [--smsc NUMBER] [--validity MINUTES]\n"

@@ -15,21 +15,70 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "config.h"
 #include "durable.h"
 #include "queue.h"
 #include "sms.h"
 
+/* -u URL: POST /api/v1/messages to a running smsgated. */
+static int send_http(const char *url, const char *token, int argc, char **argv, bool flash, bool report, bool high)
+{
+	json_object *o = json_object_new_object(), *ans;
+	size_t len = 0;
+	char *text, *answer = NULL;
+	int status = 0, rc;
+
+	for (int i = 1; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	text = malloc(len + 1);
+	if (!text)
+		return CLI_REFUSED;
+	text[0] = '\0';
+	for (int i = 1, off = 0; i < argc; i++)
+		off += snprintf(text + off, len + 1 - (size_t)off, "%s%s", i > 1 ? " " : "", argv[i]);
+	json_object_object_add(o, "to", json_object_new_string(argv[0]));
+	json_object_object_add(o, "text", json_object_new_string(text));
+	json_object_object_add(o, "flash", json_object_new_boolean(flash));
+	json_object_object_add(o, "report", json_object_new_boolean(report));
+	json_object_object_add(o, "priority", json_object_new_string(high ? "high" : "normal"));
+	rc = cli_http(url, token, "POST", "/api/v1/messages", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+		      &status, &answer);
+	json_object_put(o);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "smsgate: %s: %s\n", url, strerror(-rc));
+		return CLI_REFUSED;
+	}
+	ans = json_tokener_parse(answer);
+	if (status == 202 && ans) {
+		json_object *v;
+
+		printf("queued %s (%s)\n", json_object_object_get_ex(ans, "id", &v) ? json_object_get_string(v) : "?",
+		       json_object_object_get_ex(ans, "encoding", &v) ? json_object_get_string(v) : "?");
+	} else {
+		json_object *v;
+
+		fprintf(stderr, "smsgate: refused (HTTP %d): %s\n", status,
+			ans && json_object_object_get_ex(ans, "error", &v) ? json_object_get_string(v) : answer);
+	}
+	json_object_put(ans);
+	free(answer);
+	return status == 202 ? 0 : CLI_REFUSED;
+}
+
 int cli_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "flash", no_argument, NULL, 'f' },
 		{ "report", no_argument, NULL, 'r' },       { "high", no_argument, NULL, 'H' },
+		{ "url", required_argument, NULL, 'u' },    { "token", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct config cfg;
-	const char *conf = "/etc/smsgate.conf";
+	const char *conf = "/etc/smsgate.conf", *url = NULL, *token = NULL;
 	bool flash = false, report = false, high = false;
 	struct sms_address to;
 	struct sms_plan plan;
@@ -38,9 +87,11 @@ int cli_send(int argc, char **argv)
 	int c, rc, dir, n;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:u:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
+		case 'u': url = optarg; break;
+		case 't': token = optarg; break;
 		case 'f': flash = true; break;
 		case 'r': report = true; break;
 		case 'H': high = true; break;
@@ -48,9 +99,11 @@ int cli_send(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: smsgate send [-c CONF] [--flash] [--report] [--high] NUMBER TEXT...\n");
+		fprintf(stderr, "usage: smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER TEXT...\n");
 		return CLI_USAGE;
 	}
+	if (url)
+		return send_http(url, token, argc - optind, argv + optind, flash, report, high);
 	if (sms_address_parse(&to, argv[optind]) < 0) {
 		fprintf(stderr, "smsgate: invalid number '%s': use +<country><number> or national digits\n", argv[optind]);
 		return CLI_REFUSED;

@@ -35,29 +35,55 @@ static int64_t num(json_object *o, const char *key)
 
 int cli_status(int argc, char **argv)
 {
-	static const struct option opts[] = { { "config", required_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+					      { "url", required_argument, NULL, 'u' },
+					      { "token", required_argument, NULL, 't' },
+					      { NULL, 0, NULL, 0 } };
 	static struct config cfg;
-	const char *conf = "/etc/smsgate.conf";
+	const char *conf = "/etc/smsgate.conf", *url = NULL, *token = NULL;
 	char err[512], path[300];
 	json_object *st, *modems;
 	int c, ready = 0;
 	int64_t age;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		if (c != 'c')
+	while ((c = getopt_long(argc, argv, "c:u:t:", opts, NULL)) != -1) {
+		if (c == 'c')
+			conf = optarg;
+		else if (c == 'u')
+			url = optarg;
+		else if (c == 't')
+			token = optarg;
+		else
 			return CLI_USAGE;
-		conf = optarg;
 	}
-	if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "smsgate: %s\n", err);
-		return CLI_REFUSED;
-	}
-	snprintf(path, sizeof(path), "%s/status.json", cfg.gateway.spool);
-	st = json_object_from_file(path);
-	if (!st) {
-		fprintf(stderr, "smsgate: %s: cannot read it (is smsgated running?)\n", path);
-		return CLI_REFUSED;
+	if (url) {
+		/* The same JSON as status.json, from a running smsgated. */
+		char *answer = NULL;
+		int status = 0, rc = cli_http(url, token, "GET", "/api/v1/status", NULL, &status, &answer);
+
+		if (rc < 0 || status != 200) {
+			fprintf(stderr, "smsgate: %s: %s\n", url, rc < 0 ? strerror(-rc) : answer);
+			free(answer);
+			return CLI_REFUSED;
+		}
+		st = json_tokener_parse(answer);
+		free(answer);
+		if (!st) {
+			fprintf(stderr, "smsgate: %s: not a status answer\n", url);
+			return CLI_REFUSED;
+		}
+	} else {
+		if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "smsgate: %s\n", err);
+			return CLI_REFUSED;
+		}
+		snprintf(path, sizeof(path), "%s/status.json", cfg.gateway.spool);
+		st = json_object_from_file(path);
+		if (!st) {
+			fprintf(stderr, "smsgate: %s: cannot read it (is smsgated running?)\n", path);
+			return CLI_REFUSED;
+		}
 	}
 	age = (int64_t)time(NULL) - num(st, "updated");
 	printf("smsgated pid %lld, up %lld s, status %lld s old%s\n", (long long)num(st, "pid"),
