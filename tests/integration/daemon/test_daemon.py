@@ -373,7 +373,8 @@ class TestBadFiles(DaemonTest):
             self.assertEqual(lines[2], data, name)
             self.assertIn("outgoing/%s refused: %s" % (name, reason), d.log())
         self.assertEqual(self.ls("outgoing"), [])
-        self.assertEqual(self.ls("queue"), [])
+        # failed/NAME is written before the claimed copy leaves queue/.
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue"),))
         wait_for(lambda: len(self.handler_runs(events)) == len(bad) + 1, TIMEOUT, "event handler runs")
         runs = self.handler_runs(events)
         self.assertEqual(sorted(r for r in runs if r[0] == "FAILED"),
