@@ -16,24 +16,29 @@
 
 #define HEALTH_STUCK_S 600      /* queued work and no send for this long: the queue is stuck */
 
-static void api_enqueued(void *ctx, const char *id)
+/* 0 when queued; MSG_SUPPRESSED (limits) or MSG_FAILED (allow_prefixes
+ * changed by a reload) when gw_admit finished it at once. */
+static int api_enqueued(void *ctx, const char *id)
 {
 	struct gateway *gw = ctx;
 	struct msg_record rec;
 	struct outmsg m;
 	char why[192];
+	int rc;
 
 	msg_record_init(&rec, id);
 	if (gw_load_message(gw, id, &m, why, sizeof(why)) < 0) {
 		/* Checked at the door, so this is the disk: it is retried at the next start. */
 		log_error("message %s accepted but unreadable: %s", id, why);
-		return;
+		return 0;
 	}
-	if (gw_enqueue(gw, id, &rec, &m) < 0)
+	rc = gw_admit(gw, id, &rec, &m);
+	if (rc < 0)
 		log_error("message %s: out of memory; it is taken up at the next start", id);
 	outmsg_free(&m);
 	gw_dispatch(gw);
 	gw_status_write(gw);
+	return rc == 1 ? MSG_SUPPRESSED : rc == 2 ? MSG_FAILED : 0;
 }
 
 /* A message that is finished (status/ID.st) cannot be cancelled any more:
@@ -130,6 +135,11 @@ static char *api_metrics(void *ctx)
 	add(&t, "# HELP smsgate_messages_failed_total Messages that failed for good.\n"
 		"# TYPE smsgate_messages_failed_total counter\nsmsgate_messages_failed_total %llu\n",
 	    (unsigned long long)gw->failed_total);
+	add(&t, "# HELP smsgate_messages_suppressed_total Messages not sent: rate_limit or suppress_duplicates.\n"
+		"# TYPE smsgate_messages_suppressed_total counter\n"
+		"smsgate_messages_suppressed_total{reason=\"rate\"} %llu\n"
+		"smsgate_messages_suppressed_total{reason=\"duplicate\"} %llu\n",
+	    (unsigned long long)gw->limit.suppressed_rate, (unsigned long long)gw->limit.suppressed_duplicate);
 	add(&t, "# HELP smsgate_messages_received_total Messages received (multipart joined).\n"
 		"# TYPE smsgate_messages_received_total counter\nsmsgate_messages_received_total %llu\n",
 	    (unsigned long long)gw->received_total);
@@ -214,5 +224,9 @@ int gw_http_start(struct gateway *gw, char *why, size_t whylen)
 	st.legacy_cgi = c->legacy_cgi;
 	st.max_body = c->max_body;
 	st.max_parts = gw->cfg.gateway.max_parts;
+	for (unsigned i = 0; i < gw->cfg.gateway.allow_prefixes.n && i < HTTP_PREFIXES_MAX; i++)
+		str_copy(st.allow_prefixes[i], sizeof(st.allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
+	st.nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
+									     : HTTP_PREFIXES_MAX;
 	return http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
 }

@@ -27,6 +27,9 @@ enum type {
 	T_PHONE,
 	T_LISTEN,       /* IPV4:PORT or [IPV6]:PORT, numeric */
 	T_TOKEN,        /* printable ASCII without spaces or '"' */
+	T_DURATION,     /* 0, or a number with s|m|h|d (seconds without a unit), min..max seconds */
+	T_RATE,         /* 0, or N/DURATION: N in 1..CONFIG_RATE_MAX */
+	T_PREFIXES,     /* comma-separated phone number prefixes */
 };
 
 #define REQUIRED 0x1u
@@ -69,6 +72,9 @@ static const struct config_key keys[] = {
 	{ "keep_incoming",        SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_incoming),         "10000",  0 },
 	{ "keep_days",            SEC_GATEWAY, T_UINT,   0,   3650,     GW(keep_days),             "30",     0 },
 	{ "admin",                SEC_GATEWAY, T_PHONE,  0,   0,        GW(admin),                 NULL,     0 },
+	{ "rate_limit",           SEC_GATEWAY, T_RATE,   1,   604800,   GW(rate_limit),            "0",      0 },
+	{ "suppress_duplicates",  SEC_GATEWAY, T_DURATION, 1, 604800,   GW(suppress_duplicates),   "0",      0 },
+	{ "allow_prefixes",       SEC_GATEWAY, T_PREFIXES, 0, 0,        GW(allow_prefixes),        NULL,     0 },
 	{ "listen",               SEC_HTTP,    T_LISTEN, 0,   0,        HTTP_ARRAY(listen, nlisten), NULL,   0 },
 	{ "token",                SEC_HTTP,    T_TOKEN,  0,   0,        HTTP_ARRAY(token, ntoken), NULL,     0 },
 	{ "legacy_cgi",           SEC_HTTP,    T_BOOL,   0,   0,        HTTP(legacy_cgi),          "yes",    0 },
@@ -206,6 +212,93 @@ bad:
 		    k->name, orig);
 }
 
+/* "0", or digits with an optional unit s, m, h or d; 0 stays 0 (off),
+ * anything else must lie in min..max seconds. */
+static int parse_duration(struct parser *ps, const struct config_key *k, const char *v, unsigned *out)
+{
+	static const struct { char unit; unsigned secs; } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	char num[16];
+	size_t n = strlen(v);
+	unsigned mult = 1, u;
+
+	if (n && n < sizeof(num) && (v[n - 1] < '0' || v[n - 1] > '9')) {
+		mult = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+			if (v[n - 1] == units[i].unit)
+				mult = units[i].secs;
+		}
+		n--;
+	}
+	if (!mult || n == 0 || n >= sizeof(num))
+		return fail(ps, ps->line, "%s: \"%s\" is not a duration (a number with s, m, h or d)", k->name, v);
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_uint(num, &u) == -EINVAL)
+		return fail(ps, ps->line, "%s: \"%s\" is not a duration (a number with s, m, h or d)", k->name, v);
+	if (parse_uint(num, &u) < 0 || (u && (u > k->max / mult || u * mult < k->min)))
+		return fail(ps, ps->line, "%s: %s is out of range %us..%us", k->name, v, k->min, k->max);
+	*out = u * mult;
+	return 0;
+}
+
+/* "0" (off) or N/DURATION. */
+static int set_rate(struct parser *ps, const struct config_key *k, struct config_rate *out, const char *v)
+{
+	const char *slash = strchr(v, '/');
+	char num[16];
+	unsigned n, period;
+
+	if (strcmp(v, "0") == 0) {
+		out->count = out->period = 0;
+		return 0;
+	}
+	if (!slash || slash == v || (size_t)(slash - v) >= sizeof(num))
+		return fail(ps, ps->line, "%s: \"%s\" is not N/PERIOD (e.g. 10/1h) or 0", k->name, v);
+	memcpy(num, v, (size_t)(slash - v));
+	num[slash - v] = '\0';
+	if (parse_uint(num, &n) == -EINVAL)
+		return fail(ps, ps->line, "%s: \"%s\" is not N/PERIOD (e.g. 10/1h) or 0", k->name, v);
+	if (n < 1 || n > CONFIG_RATE_MAX)
+		return fail(ps, ps->line, "%s: %s messages is out of range 1..%d", k->name, num, CONFIG_RATE_MAX);
+	if (parse_duration(ps, k, slash + 1, &period) < 0)
+		return -EINVAL;
+	if (period == 0)
+		return fail(ps, ps->line, "%s: the period must not be 0", k->name);
+	out->count = n;
+	out->period = period;
+	return 0;
+}
+
+/* "+49, +43, 0": each an optional '+' and 1 to 20 digits. */
+static int set_prefixes(struct parser *ps, const struct config_key *k, struct config_prefixes *out, const char *v)
+{
+	out->n = 0;
+	while (*v) {
+		size_t len = strcspn(v, ",");
+		const char *p = v, *end = v + len;
+		char one[CONFIG_PHONE_SIZE];
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end == p || (size_t)(end - p) >= sizeof(one))
+			return fail(ps, ps->line, "%s: an empty or overlong prefix in \"%s\"", k->name, v);
+		memcpy(one, p, (size_t)(end - p));
+		one[end - p] = '\0';
+		if (!is_digits(one[0] == '+' ? one + 1 : one, 1, 20))
+			return fail(ps, ps->line, "%s: \"%s\" is not a number prefix (an optional '+' and digits)", k->name,
+				    one);
+		if (out->n >= CONFIG_PREFIXES_MAX)
+			return fail(ps, ps->line, "%s: more than %d prefixes", k->name, CONFIG_PREFIXES_MAX);
+		memcpy(out->p[out->n++], one, strlen(one) + 1);
+		v += len;
+		if (*v == ',')
+			v++;
+	}
+	return 0;
+}
+
 static int set_value(struct parser *ps, const struct config_key *k, void *base, const char *v)
 {
 	char *slot = (char *)base + k->offset;
@@ -313,6 +406,15 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 				return fail(ps, ps->line, "%s: only printable ASCII without spaces", k->name);
 		}
 		rc = set_string(ps, k, slot, v);
+		break;
+	case T_DURATION:
+		rc = parse_duration(ps, k, v, (unsigned *)(void *)slot);
+		break;
+	case T_RATE:
+		rc = set_rate(ps, k, (struct config_rate *)(void *)slot, v);
+		break;
+	case T_PREFIXES:
+		rc = set_prefixes(ps, k, (struct config_prefixes *)(void *)slot, v);
 		break;
 	}
 	if (rc == 0 && count)

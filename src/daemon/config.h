@@ -28,6 +28,8 @@
 #define CONFIG_PIN_SIZE 16              /* 4..8 digits (ETSI TS 102 221, PIN) */
 #define CONFIG_PHONE_SIZE 24            /* '+' and up to 20 digits (TS 23.040 9.1.2.5) */
 #define CONFIG_ADDR_SIZE 46             /* INET6_ADDRSTRLEN */
+#define CONFIG_PREFIXES_MAX 16          /* allow_prefixes entries */
+#define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
 
 struct config_listen {
 	int family;                     /* AF_INET or AF_INET6 */
@@ -47,6 +49,19 @@ struct config_gateway {
 	unsigned keep_sent, keep_failed, keep_incoming; /* files; 0: unlimited */
 	unsigned keep_days;                     /* 0: unlimited */
 	char admin[CONFIG_PHONE_SIZE];          /* "" when none */
+	/* Alert-storm control (limit.c): at most rate_count messages per
+	 * recipient in rate_period seconds (0: off); an identical text to
+	 * the same recipient again within suppress_duplicates seconds (0:
+	 * off) is suppressed. */
+	struct config_rate {
+		unsigned count, period;
+	} rate_limit;
+	unsigned suppress_duplicates;           /* seconds */
+	/* Numbers must start with one of these; none: any number. */
+	struct config_prefixes {
+		char p[CONFIG_PREFIXES_MAX][CONFIG_PHONE_SIZE];
+		unsigned n;
+	} allow_prefixes;
 };
 
 struct config_http {

@@ -67,6 +67,35 @@ struct pending_report {
 	int64_t sent_at;
 };
 
+/* Alert-storm control (limit.c): small fixed tables, bounded memory. A
+ * recipient's slot keeps the times of its last rate_limit.count admitted
+ * messages (a ring); a fingerprint of recipient and text keeps the time
+ * its text was last admitted. Both are hashed with linear probing over a
+ * short run; a full run gives up its stalest entry. */
+#define GW_LIMIT_RECIPIENTS 256
+#define GW_LIMIT_TEXTS 1024
+#define GW_LIMIT_PROBE 16
+
+enum gw_verdict { GW_ADMIT = 0, GW_SUPPRESS_RATE, GW_SUPPRESS_DUPLICATE };
+
+struct gw_limit_rcpt {
+	char to[24];                    /* "" when free */
+	int64_t last;                   /* ms of the newest admitted message */
+	uint8_t head, n;
+	int64_t at[CONFIG_RATE_MAX];    /* ms, ring */
+};
+
+struct gw_limit_text {
+	uint64_t fp;                    /* 0 when free */
+	int64_t at;                     /* ms */
+};
+
+struct gw_limit {
+	struct gw_limit_rcpt rcpt[GW_LIMIT_RECIPIENTS];
+	struct gw_limit_text text[GW_LIMIT_TEXTS];
+	uint64_t suppressed_rate, suppressed_duplicate;
+};
+
 struct gateway {
 	struct config cfg;
 	const char *config_path;
@@ -102,6 +131,7 @@ struct gateway {
 	bool restart_pending;           /* SIGHUP changed the modems: no new submits until they restart */
 	int64_t started;
 	uint64_t sent_total, failed_total, received_total;
+	struct gw_limit limit;
 };
 
 /* dispatcher.c */
@@ -114,6 +144,17 @@ bool gw_busy(const struct gateway *gw);
  * last_error the reason, e.g. a refused file): its final files now, or as
  * soon as the disk allows. */
 void gw_finish_claimed(struct gateway *gw, const struct msg_record *rec);
+
+/* limit.c: every message that joins the queue (HTTP, outgoing/, smsgate
+ * send) passes here once. */
+bool gw_number_allowed(const struct gateway *gw, const char *to);
+/* Decides and records: GW_ADMIT (counted against the limits), or a
+ * suppression with the sentence for Fail_reason in why. now: ms. */
+enum gw_verdict gw_limit_check(struct gw_limit *l, const struct config_gateway *c, const char *to, const char *text,
+			       size_t text_len, int64_t now, char *why, size_t whylen);
+/* Admits m (id in queue/ with rec) or finishes it as suppressed/refused:
+ * 0 queued, 1 suppressed, 2 refused (allow_prefixes), -ENOMEM. */
+int gw_admit(struct gateway *gw, const char *id, struct msg_record *rec, const struct outmsg *m);
 
 /* intake.c */
 int gw_intake_start(struct gateway *gw);

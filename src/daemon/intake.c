@@ -181,7 +181,8 @@ static void claim(struct gateway *gw, const char *name)
 		/* Not fsync'd: after a crash a lost record only loses the file name. */
 		msg_record_save(&gw->spool, SPOOL_QUEUE, &rec, DURABLE_NOSYNC);
 		log_debug("outgoing/%s claimed as %s for %s", name, id, m.to);
-		if (gw_enqueue(gw, id, &rec, &m) < 0)
+		/* The limits and the allow-list (limit.c): queued, or finished at once. */
+		if (gw_admit(gw, id, &rec, &m) < 0)
 			log_error("message %s: out of memory; it is taken up at the next start", id);
 		outmsg_free(&m);
 		gw_dispatch(gw);

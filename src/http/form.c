@@ -79,3 +79,8 @@ const struct form_param *form_get(const struct form *f, const char *name)
 	}
 	return NULL;
 }
+
+const char *form_strerror(int rc)
+{
+	return rc == -E2BIG ? "too many parameters" : "malformed %-escape in the parameters";
+}

@@ -36,5 +36,7 @@ int form_parse(struct form *f, char *buf, size_t len);
 /* The last value of name (a repeated parameter: the last one counts, as in
  * the original CGI's table), or NULL. */
 const struct form_param *form_get(const struct form *f, const char *name);
+/* The sentence for a form_parse error, as the HTTP answers give it. */
+const char *form_strerror(int rc);
 
 #endif

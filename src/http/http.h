@@ -18,6 +18,7 @@
 
 #define HTTP_LISTEN_MAX 8
 #define HTTP_TOKENS_MAX 8
+#define HTTP_PREFIXES_MAX 16
 
 struct http_settings {
 	struct {
@@ -31,12 +32,16 @@ struct http_settings {
 	bool legacy_cgi;
 	unsigned max_body;
 	unsigned max_parts;
+	char allow_prefixes[HTTP_PREFIXES_MAX][24]; /* numbers must start with one; none: any */
+	unsigned nallow;
 };
 
 /* What the HTTP layer asks of the daemon. */
 struct http_ops {
-	/* Message files are durably in queue/: take them into the queue. */
-	void (*enqueued)(void *ctx, const char *id);
+	/* A message file is durably in queue/: take it into the queue. 0
+	 * when queued, else the enum msg_state it was finished in at once
+	 * (MSG_SUPPRESSED by the rate limit or duplicate suppression). */
+	int (*enqueued)(void *ctx, const char *id);
 	/* Cancels a message not yet handed to a modem: 0, -EBUSY, -ENOENT. */
 	int (*cancel)(void *ctx, const char *id);
 	/* "sending" and the modem while a modem has it, else NULL. */

@@ -417,6 +417,18 @@ int req_from_kannel(const struct form *f, struct msg_req *m, char *why, size_t w
 	return 0;
 }
 
+int req_check_allowed(const struct msg_req *m, const char *prefixes, size_t stride, unsigned nallow, char *why,
+		      size_t whylen)
+{
+	for (unsigned i = 0; i < m->nto; i++) {
+		if (!smsfile_number_allowed(m->to[i], m->to_len[i], prefixes, stride, nallow)) {
+			snprintf(why, whylen, "number %.*s is not allowed (allow_prefixes)", (int)m->to_len[i], m->to[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int req_client_file(const char *client_id, char *name, size_t n)
 {
 	size_t len = strlen(client_id);
@@ -427,4 +439,180 @@ int req_client_file(const char *client_id, char *name, size_t n)
 		return -ENOBUFS;
 	memcpy(name, "client-", 7);
 	return hex_encode(name + 7, n - 7, (const uint8_t *)client_id, len) < 0 ? -ENOBUFS : 0;
+}
+
+/* ---- tokens and the legacy endpoints -------------------------------------- */
+
+/* Constant time over the longer length: no early exit on the first mismatch. */
+static bool token_equal(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b), n = alen > blen ? alen : blen;
+	unsigned diff = (unsigned)(alen ^ blen);
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(unsigned char)(i < alen ? a[i] : 0) ^ (unsigned)(unsigned char)(i < blen ? b[i] : 0);
+	return diff == 0;
+}
+
+static bool token_ok(const char (*tokens)[REQ_TOKEN_SIZE], unsigned ntokens, const char *t, size_t len)
+{
+	bool ok = false;
+
+	for (unsigned i = 0; i < ntokens; i++)
+		ok |= token_equal(t, len, tokens[i]);
+	return ok;
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* RFC 4648 section 4, padded; the length or -EINVAL, -ENOBUFS. */
+static ssize_t b64_decode(uint8_t *dst, size_t dstlen, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	if (len % 4)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		unsigned pad = 0;
+
+		for (unsigned k = 0; k < 4; k++) {
+			if (src[i + k] == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+			} else if (pad || (v[k] = b64val(src[i + k])) < 0) {
+				return -EINVAL;
+			}
+		}
+		if (o + 3 - pad > dstlen)
+			return -ENOBUFS;
+		dst[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			dst[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
+		if (pad < 1)
+			dst[o++] = (uint8_t)(v[2] << 6 | v[3]);
+	}
+	return (ssize_t)o;
+}
+
+#define BASIC_CREDENTIALS_MAX 512 /* "user:password" decoded */
+
+bool req_authorized(const char (*tokens)[REQ_TOKEN_SIZE], unsigned ntokens, const char *authorization,
+		    const struct form *f, bool kannel)
+{
+	const struct form_param *q;
+
+	if (ntokens == 0)
+		return true;
+	if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0)
+		return token_ok(tokens, ntokens, authorization + 7, strlen(authorization + 7));
+	if (authorization && strncasecmp(authorization, "Basic ", 6) == 0) {
+		/* Any user name: the token is the password. */
+		uint8_t cred[BASIC_CREDENTIALS_MAX];
+		const char *b = authorization + 6;
+		ssize_t n;
+		const uint8_t *colon;
+
+		while (*b == ' ')
+			b++;
+		n = b64_decode(cred, sizeof(cred), b, strlen(b));
+		colon = n > 0 ? memchr(cred, ':', (size_t)n) : NULL;
+		return colon && token_ok(tokens, ntokens, (const char *)colon + 1, (size_t)(cred + n - colon - 1));
+	}
+	q = form_get(f, "token");
+	if (!q && kannel)
+		q = form_get(f, "password"); /* Kannel's clients carry it there */
+	return q && token_ok(tokens, ntokens, q->value, q->value_len);
+}
+
+#define LEGACY_MISSING "The GET parameters \"message\" and/or \"phone\" are missing.\n"
+#define LEGACY_WHY_MAX 160      /* the original CGI's sentence keeps the reason this short */
+#define KANNEL_WHY_MAX 200
+
+static void answer(struct legacy_answer *a, unsigned status, bool refused, const char *body)
+{
+	a->status = status;
+	a->refused = refused;
+	snprintf(a->body, sizeof(a->body), "%s", body);
+}
+
+void legacy_refuse(struct legacy_answer *a, enum legacy_endpoint ep, const char *why)
+{
+	a->status = 400;
+	a->refused = true;
+	if (ep == LEGACY_SMS)
+		snprintf(a->body, sizeof(a->body), "Refused: %.*s.\n", LEGACY_WHY_MAX - 1, why);
+	else
+		snprintf(a->body, sizeof(a->body), "%.*s", KANNEL_WHY_MAX - 1, why);
+}
+
+int legacy_sms_request(const struct legacy_in *in, struct legacy_answer *a)
+{
+	bool get = strcmp(in->method, "GET") == 0 || strcmp(in->method, "HEAD") == 0;
+	bool kannel = in->ep == LEGACY_SENDSMS;
+	struct msg_req m = { 0 };
+	char why[KANNEL_WHY_MAX];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->type = LEGACY_TEXT_TYPE;
+	if (!get && strcmp(in->method, "POST") != 0) {
+		answer(a, 405, false, "GET or POST\n");
+		return 0;
+	}
+	if (!req_authorized(in->tokens, in->ntokens, in->authorization, in->form, kannel)) {
+		answer(a, kannel ? 403 : 401, true,
+		       kannel ? "Authorization failed for sendsms" : "Unauthorized: give the token.\n");
+		return 0;
+	}
+	if (kannel) {
+		rc = req_from_kannel(in->form, &m, why, sizeof(why));
+	} else {
+		const struct form_param *phone = form_get(in->form, "phone"), *message = form_get(in->form, "message");
+
+		if (!phone || !message || !phone->value_len || !message->value_len) {
+			answer(a, 400, true, LEGACY_MISSING);
+			return 0;
+		}
+		m.to[0] = phone->value;
+		m.to_len[0] = phone->value_len;
+		m.nto = 1;
+		m.text = message->value;
+		m.text_len = message->value_len;
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = req_prepare(&m, in->max_parts, &a->files, why, sizeof(why));
+	if (rc == 0 && (rc = req_check_allowed(&m, in->allow, in->allow_stride, in->nallow, why, sizeof(why))) < 0)
+		req_files_free(&a->files);
+	req_free(&m);
+	if (rc == -ENOMEM && kannel)
+		return -ENOMEM;
+	if (rc < 0) {
+		legacy_refuse(a, in->ep, why);
+		return 0;
+	}
+	if (kannel)
+		answer(a, 202, false, "0: Accepted for delivery");
+	else
+		answer(a, 200, false, "done\n");
+	return 0;
+}
+
+void legacy_answer_free(struct legacy_answer *a)
+{
+	req_files_free(&a->files);
 }

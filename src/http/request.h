@@ -66,7 +66,65 @@ void req_free(struct msg_req *m);
 int req_prepare(const struct msg_req *m, unsigned max_parts, struct msg_files *out, char *why, size_t whylen);
 void req_files_free(struct msg_files *out);
 
+/* Every recipient starts with one of the nallow prefixes (allow_prefixes,
+ * stride bytes apart; none: any). 0, or -EINVAL with why. */
+int req_check_allowed(const struct msg_req *m, const char *prefixes, size_t stride, unsigned nallow, char *why,
+		      size_t whylen);
+
 /* The file name under status/ that remembers a client id's first answer. */
 int req_client_file(const char *client_id, char *name, size_t n);
+
+/* ---- tokens and the legacy endpoints ------------------------------------
+ * Shared by smsgated's routes and the CGI front end (smsgate started by a
+ * web server), so that both answer the same request with the same bytes. */
+
+#define REQ_TOKEN_SIZE 129      /* up to 128 bytes and the NUL, as the config keeps them */
+#define LEGACY_TEXT_TYPE "text/plain; charset=utf-8"
+#define LEGACY_ANSWER_MAX 256
+/* The answer when the files could not be made durable: never "done". */
+#define LEGACY_NOT_STORED "The message could not be stored; try again.\n"
+
+/* With no token configured everything is allowed (smsgated then listens on
+ * loopback only). Otherwise one of: "Authorization: Bearer TOKEN", HTTP
+ * Basic with the token as password (any user), token= in the parameters,
+ * or, for Kannel's sendsms, password=. authorization is the header or NULL. */
+bool req_authorized(const char (*tokens)[REQ_TOKEN_SIZE], unsigned ntokens, const char *authorization,
+		    const struct form *f, bool kannel);
+
+enum legacy_endpoint { LEGACY_SMS, LEGACY_SENDSMS };
+
+struct legacy_in {
+	enum legacy_endpoint ep;
+	const char *method;             /* "GET", "HEAD", "POST", ... */
+	const char *authorization;      /* the Authorization header, or NULL */
+	const struct form *form;        /* the query, then an urlencoded body, decoded */
+	const char (*tokens)[REQ_TOKEN_SIZE];
+	unsigned ntokens;
+	unsigned max_parts;
+	/* allow_prefixes: nallow NUL-terminated prefixes, allow_stride bytes
+	 * apart (smsfile_number_allowed); none: any number. */
+	const char *allow;
+	size_t allow_stride;
+	unsigned nallow;
+};
+
+struct legacy_answer {
+	unsigned status;
+	bool refused;                   /* counts as refused (the daemon's counter) */
+	const char *type;
+	char body[LEGACY_ANSWER_MAX];
+	/* Accepted (2xx): one smstools3 file per recipient, to be made durable
+	 * before the answer goes out; n == 0 otherwise. legacy_answer_free. */
+	struct msg_files files;
+};
+
+/* /cgi-bin/sms (the original CGI: phone, message) and /cgi-bin/sendsms
+ * (Kannel): method, token, parameters and the message checked as the
+ * dispatcher will read it. Fills a; 0, or -ENOMEM (no answer). */
+int legacy_sms_request(const struct legacy_in *in, struct legacy_answer *a);
+/* Turns a into the endpoint's refusal (400) with why, worded as that
+ * endpoint words it; for a spool that refused the files. */
+void legacy_refuse(struct legacy_answer *a, enum legacy_endpoint ep, const char *why);
+void legacy_answer_free(struct legacy_answer *a);
 
 #endif

@@ -23,7 +23,6 @@
 #include "smsfile.h"
 #include "util.h"
 
-#define LEGACY_MISSING "The GET parameters \"message\" and/or \"phone\" are missing.\n"
 #define LIST_LIMIT_MAX 1000
 
 struct msg_result {
@@ -43,6 +42,14 @@ static int stage_message(struct http_server *h, struct http_pending *p, const st
 
 	if (rc < 0)
 		return rc;
+	for (unsigned i = 0; i < m->nto; i++) {
+		if (!smsfile_number_allowed(m->to[i], m->to_len[i], h->st.allow_prefixes[0],
+					    sizeof(h->st.allow_prefixes[0]), h->st.nallow)) {
+			snprintf(why, whylen, "number %.*s is not allowed (allow_prefixes)", (int)m->to_len[i], m->to[i]);
+			req_files_free(&files);
+			return -EINVAL;
+		}
+	}
 	res->parts = files.parts;
 	res->enc = files.enc;
 	for (unsigned i = 0; i < files.n && rc == 0; i++) {
@@ -64,60 +71,57 @@ static const struct form_param *param(const struct http_req *r, const char *name
 	return form_get(&r->form, name);
 }
 
-/* GET|POST /cgi-bin/sms?phone=P&message=M: the original CGI. */
-static enum MHD_Result route_cgi_sms(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
+/* GET|POST /cgi-bin/sms (the original CGI) and /cgi-bin/sendsms (Kannel):
+ * legacy_sms_request decides, as it does for the CGI front end; here its
+ * files are staged for the group commit and the answer waits for it. */
+static enum MHD_Result route_legacy(struct http_server *h, struct MHD_Connection *c, struct http_req *r, bool kannel)
 {
-	const struct form_param *phone = param(r, "phone"), *message = param(r, "message");
-	struct msg_req m = { 0 };
-	struct msg_result res;
+	const struct legacy_in in = {
+		.ep = kannel ? LEGACY_SENDSMS : LEGACY_SMS,
+		.method = r->method,
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+		.form = &r->form,
+		.tokens = (const char (*)[REQ_TOKEN_SIZE])h->st.tokens,
+		.ntokens = h->st.ntokens,
+		.max_parts = h->st.max_parts,
+		.allow = h->st.allow_prefixes[0],
+		.allow_stride = sizeof(h->st.allow_prefixes[0]),
+		.nallow = h->st.nallow,
+	};
+	struct legacy_answer a;
 	struct http_pending *p;
-	char why[160], answer[200];
+	size_t mark = h->batch.n;
+	int rc = 0;
 
-	if (!phone || !message || !phone->value_len || !message->value_len) {
-		h->refused++;
-		return http_text(c, MHD_HTTP_BAD_REQUEST, LEGACY_MISSING);
+	if (legacy_sms_request(&in, &a) < 0)
+		return MHD_NO;
+	if (a.files.n == 0) {
+		h->refused += a.refused;
+		return http_text(c, a.status, a.body);
 	}
-	m.to[0] = phone->value;
-	m.to_len[0] = phone->value_len;
-	m.nto = 1;
-	m.text = message->value;
-	m.text_len = message->value_len;
 	p = calloc(1, sizeof(*p));
-	if (!p)
-		return MHD_NO;
-	if (stage_message(h, p, &m, &res, why, sizeof(why)) < 0) {
-		free(p);
-		h->refused++;
-		snprintf(answer, sizeof(answer), "Refused: %s.\n", why);
-		return http_text(c, MHD_HTTP_BAD_REQUEST, answer);
-	}
-	return http_defer(h, c, r, p, MHD_HTTP_OK, "text/plain; charset=utf-8", strdup("done\n"));
-}
-
-/* Kannel's sendsms; its parameters are read by req_from_kannel. */
-static enum MHD_Result route_kannel(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
-{
-	struct msg_req m = { 0 };
-	struct msg_result res;
-	struct http_pending *p = NULL;
-	char why[200];
-	int rc = req_from_kannel(&r->form, &m, why, sizeof(why));
-
-	if (rc == 0) {
-		p = calloc(1, sizeof(*p));
-		rc = p ? stage_message(h, p, &m, &res, why, sizeof(why)) : -ENOMEM;
-	}
-	req_free(&m);
-	if (rc == -ENOMEM) {
-		free(p);
+	if (!p) {
+		legacy_answer_free(&a);
 		return MHD_NO;
 	}
+	for (unsigned i = 0; i < a.files.n && rc == 0; i++) {
+		char id[SPOOL_ID_LEN + 1], why[160];
+
+		spool_new_id(id);
+		rc = http_stage(h, p, id, "queue", a.files.data[i], a.files.len[i]);
+		if (rc < 0) {
+			snprintf(why, sizeof(why), "the spool refused the message: %s", strerror(-rc));
+			legacy_refuse(&a, in.ep, why);
+		}
+	}
+	legacy_answer_free(&a);
 	if (rc < 0) {
+		http_unstage(h, p, mark); /* refused: none of its files may go out with the batch */
 		free(p);
 		h->refused++;
-		return http_text(c, MHD_HTTP_BAD_REQUEST, why);
+		return http_text(c, a.status, a.body);
 	}
-	return http_defer(h, c, r, p, MHD_HTTP_ACCEPTED, "text/plain; charset=utf-8", strdup("0: Accepted for delivery"));
+	return http_defer(h, c, r, p, a.status, a.type, strdup(a.body));
 }
 
 /* ---- REST --------------------------------------------------------------- */
@@ -513,18 +517,8 @@ enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, stru
 		strncat(why, "\n", sizeof(why) - strlen(why) - 1);
 		return http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, why);
 	}
-	if (h->st.legacy_cgi && (strcmp(u, "/cgi-bin/sms") == 0 || strcmp(u, "/cgi-bin/sendsms") == 0)) {
-		bool kannel = u[9] == 's' && u[10] == 'e';
-
-		if (!get && !post)
-			return http_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST\n");
-		if (!http_authorized(h, c, r)) {
-			h->refused++;
-			return http_text(c, kannel ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED,
-					 kannel ? "Authorization failed for sendsms" : "Unauthorized: give the token.\n");
-		}
-		return kannel ? route_kannel(h, c, r) : route_cgi_sms(h, c, r);
-	}
+	if (h->st.legacy_cgi && (strcmp(u, "/cgi-bin/sms") == 0 || strcmp(u, "/cgi-bin/sendsms") == 0))
+		return route_legacy(h, c, r, strcmp(u, "/cgi-bin/sendsms") == 0);
 	if (!http_authorized(h, c, r)) {
 		struct MHD_Response *resp;
 		const char *msg = "{\"error\":\"a token is required: Authorization: Bearer TOKEN\"}";

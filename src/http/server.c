@@ -13,8 +13,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "http_int.h"
 #include "log.h"
+#include "request.h"
 #include "util.h"
 
 #define HTTP_CONNECTIONS_MAX 64
@@ -63,48 +65,15 @@ enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, const char
 	return http_json(c, status, o);
 }
 
-/* Constant time over the longer length: no early exit on the first mismatch. */
-static bool token_equal(const char *a, size_t alen, const char *b)
-{
-	size_t blen = strlen(b), n = alen > blen ? alen : blen;
-	unsigned diff = (unsigned)(alen ^ blen);
+_Static_assert(sizeof(((struct http_settings *)0)->tokens[0]) == REQ_TOKEN_SIZE, "token storage");
 
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned)(unsigned char)(i < alen ? a[i] : 0) ^ (unsigned)(unsigned char)(i < blen ? b[i] : 0);
-	return diff == 0;
-}
-
-static bool token_ok(const struct http_server *h, const char *t, size_t len)
-{
-	bool ok = false;
-
-	for (unsigned i = 0; i < h->st.ntokens; i++)
-		ok |= token_equal(t, len, h->st.tokens[i]);
-	return ok;
-}
-
+/* The rules live in request.c, shared with the CGI front end; with no
+ * token, config allows only loopback listeners. */
 bool http_authorized(struct http_server *h, struct MHD_Connection *c, const struct http_req *r)
 {
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	const struct form_param *q;
-
-	if (h->st.ntokens == 0)
-		return true; /* config allows this only on loopback listeners */
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-		return token_ok(h, auth + 7, strlen(auth + 7));
-	if (auth && strncasecmp(auth, "Basic ", 6) == 0) {
-		/* Any user name: the token is the password. */
-		char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
-		bool ok = pass && token_ok(h, pass, strlen(pass));
-
-		MHD_free(user);
-		MHD_free(pass);
-		return ok;
-	}
-	q = form_get(&r->form, "token");
-	if (!q && strncmp(r->url, "/cgi-bin/sendsms", 16) == 0)
-		q = form_get(&r->form, "password"); /* Kannel's clients carry it there */
-	return q && token_ok(h, q->value, q->value_len);
+	return req_authorized((const char (*)[REQ_TOKEN_SIZE])h->st.tokens, h->st.ntokens,
+			      MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &r->form,
+			      strncmp(r->url, "/cgi-bin/sendsms", 16) == 0);
 }
 
 /* ---- group commit ------------------------------------------------------- */
@@ -146,6 +115,38 @@ enum MHD_Result http_defer(struct http_server *h, struct MHD_Connection *c, stru
 	return MHD_YES;
 }
 
+/* Some of p's messages were finished at once by the daemon (suppressed):
+ * a JSON answer says so per recipient, and at the top for the first (whose
+ * id it carries); the client id's record likewise. Legacy answers stay as
+ * they are: their clients know success or failure only, and the message
+ * was accepted and recorded. */
+static void restate(struct http_server *h, struct http_pending *p, const int *states)
+{
+	struct http_req *r = p->req;
+	json_object *o, *recips;
+	const char *text;
+
+	if (!r->answer || !r->answer_type || strcmp(r->answer_type, "application/json") != 0)
+		return;
+	o = json_tokener_parse(r->answer);
+	if (!o)
+		return;
+	if (states[0])
+		json_object_object_add(o, "state", json_object_new_string(msg_state_name((enum msg_state)states[0])));
+	if (json_object_object_get_ex(o, "recipients", &recips) && json_object_is_type(recips, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(recips) && i < p->nids; i++)
+			json_object_object_add(json_object_array_get_idx(recips, i), "state",
+					       json_object_new_string(states[i] ? msg_state_name((enum msg_state)states[i])
+										: "queued"));
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	free(r->answer);
+	r->answer = strdup(text);
+	if (p->client[0] && r->answer)
+		durable_write(h->spool->dir[SPOOL_STATUS], p->client, r->answer, strlen(r->answer), h->spool->sync);
+	json_object_put(o);
+}
+
 static void commit(struct http_server *h)
 {
 	struct http_pending *p = h->pending;
@@ -164,14 +165,21 @@ static void commit(struct http_server *h)
 		struct MHD_Response *resp;
 
 		if (rc == 0) {
-			for (unsigned i = 0; i < p->nids; i++)
-				h->ops->enqueued(h->ctx, p->ids[i]);
+			int states[ARRAY_SIZE(p->ids)];
+			bool finished = false;
+
+			for (unsigned i = 0; i < p->nids; i++) {
+				states[i] = h->ops->enqueued(h->ctx, p->ids[i]);
+				finished |= states[i] != 0;
+			}
+			if (finished)
+				restate(h, p, states);
 			h->accepted += p->nids;
 		} else {
 			/* Nothing of it is on disk: say so, never "accepted". */
 			free(r->answer);
 			r->answer = strdup(r->answer_type && strncmp(r->answer_type, "text", 4) == 0
-						   ? "The message could not be stored; try again.\n"
+						   ? LEGACY_NOT_STORED
 						   : "{\"error\":\"the message could not be stored; try again\"}");
 			r->status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		}
@@ -340,8 +348,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 	rc = parse_params(c, r);
 	if (rc < 0) {
 		h->refused++;
-		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", rc == -E2BIG ? "too many parameters"
-									  : "malformed %-escape in the parameters");
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", form_strerror(rc));
 	}
 	return http_route(h, c, r);
 }

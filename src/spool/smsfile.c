@@ -1037,3 +1037,34 @@ ssize_t smsfile_write_report(char *dst, size_t cap, const struct smsfile_report 
 	out_put(&o, body, b.len);
 	return out_end(&o);
 }
+
+static bool starts_with(const char *s, size_t len, const char *prefix, size_t plen)
+{
+	return len >= plen && memcmp(s, prefix, plen) == 0;
+}
+
+bool smsfile_number_allowed(const char *num, size_t len, const char *prefixes, size_t stride, unsigned n)
+{
+	if (n == 0)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		const char *p = prefixes + (size_t)i * stride;
+		size_t plen = strnlen(p, stride);
+
+		if (plen == 0)
+			continue;
+		if (p[0] != '+') {
+			if (starts_with(num, len, p, plen))
+				return true;
+			continue;
+		}
+		/* +CC: "+CC...", "00CC..." or "CC..." */
+		if (starts_with(num, len, p, plen))
+			return true;
+		if (len >= 2 && num[0] == '0' && num[1] == '0' && starts_with(num + 2, len - 2, p + 1, plen - 1))
+			return true;
+		if (len && num[0] != '+' && num[0] != '0' && starts_with(num, len, p + 1, plen - 1))
+			return true;
+	}
+	return false;
+}

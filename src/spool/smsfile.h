@@ -156,4 +156,11 @@ int smsfile_toa_text(char *dst, size_t cap, uint8_t toa);
 /* "yy-mm-dd hh:mm:ss" in local time. Returns 17 or -ENOBUFS/-EINVAL. */
 int smsfile_date(char *dst, size_t cap, time_t t);
 
+/* The recipient allow-list: does the number (len bytes, '+' and digits)
+ * start with one of n prefixes of stride bytes each (NUL-terminated)? An
+ * international prefix "+49" also matches "0049..." and "49..." (smstools3
+ * writes To: without '+'); a prefix without '+' matches literally. No
+ * prefixes: every number. */
+bool smsfile_number_allowed(const char *num, size_t len, const char *prefixes, size_t stride, unsigned n);
+
 #endif

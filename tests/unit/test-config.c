@@ -52,6 +52,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.gateway.keep_incoming, 10000);
 	assert_int_equal(cfg.gateway.keep_days, 30);
 	assert_string_equal(cfg.gateway.admin, "");
+	assert_int_equal(cfg.gateway.rate_limit.count, 0);
+	assert_int_equal(cfg.gateway.rate_limit.period, 0);
+	assert_int_equal(cfg.gateway.suppress_duplicates, 0);
+	assert_int_equal(cfg.gateway.allow_prefixes.n, 0);
 	assert_int_equal(cfg.http.nlisten, 0);
 	assert_int_equal(cfg.http.ntoken, 0);
 	assert_true(cfg.http.legacy_cgi);
@@ -260,6 +264,67 @@ static void test_limits(void **state)
 	snprintf(text + n, sizeof(text) - n, "[modem m8]\ndevice = /dev/ttyUSB8\n");
 	assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "t.conf:36: more than 8 [modem] sections");
+}
+
+/* Alert-storm control and the allow-list: exact values, exact refusals. */
+static void test_storm_keys(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *err; /* NULL: accepted */
+		unsigned count, period, dup;
+	} cases[] = {
+		{ "rate_limit = 10/1h", NULL, 10, 3600, 0 },
+		{ "rate_limit = 1/30", NULL, 1, 30, 0 },
+		{ "rate_limit = 64/7d", NULL, 64, 604800, 0 },
+		{ "rate_limit = 5/90s", NULL, 5, 90, 0 },
+		{ "rate_limit = 0", NULL, 0, 0, 0 },
+		{ "suppress_duplicates = 10m", NULL, 0, 0, 600 },
+		{ "suppress_duplicates = 0", NULL, 0, 0, 0 },
+		{ "suppress_duplicates = 45", NULL, 0, 0, 45 },
+		{ "rate_limit = 65/1h", "t.conf:3: rate_limit: 65 messages is out of range 1..64", 0, 0, 0 },
+		{ "rate_limit = 0/1h", "t.conf:3: rate_limit: 0 messages is out of range 1..64", 0, 0, 0 },
+		{ "rate_limit = 10", "t.conf:3: rate_limit: \"10\" is not N/PERIOD (e.g. 10/1h) or 0", 0, 0, 0 },
+		{ "rate_limit = x/1h", "t.conf:3: rate_limit: \"x/1h\" is not N/PERIOD (e.g. 10/1h) or 0", 0, 0, 0 },
+		{ "rate_limit = 10/1w", "t.conf:3: rate_limit: \"1w\" is not a duration (a number with s, m, h or d)", 0,
+		  0, 0 },
+		{ "rate_limit = 10/0", "t.conf:3: rate_limit: the period must not be 0", 0, 0, 0 },
+		{ "rate_limit = 10/8d", "t.conf:3: rate_limit: 8d is out of range 1s..604800s", 0, 0, 0 },
+		{ "suppress_duplicates = 10 m", "t.conf:3: suppress_duplicates: \"10 m\" is not a duration (a number with "
+						 "s, m, h or d)", 0, 0, 0 },
+		{ "suppress_duplicates = -1", "t.conf:3: suppress_duplicates: \"-1\" is not a duration (a number with s, m, "
+					      "h or d)", 0, 0, 0 },
+	};
+	char text[256], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(text, sizeof(text), MIN_GATEWAY "%s\n" MIN_MODEM, cases[i].line);
+		err[0] = '\0';
+		if (!cases[i].err) {
+			if (parse(text, err, sizeof(err)) != 0)
+				fail_msg("%s refused: %s", cases[i].line, err);
+			assert_int_equal(cfg.gateway.rate_limit.count, cases[i].count);
+			assert_int_equal(cfg.gateway.rate_limit.period, cases[i].period);
+			assert_int_equal(cfg.gateway.suppress_duplicates, cases[i].dup);
+		} else {
+			assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+			assert_string_equal(err, cases[i].err);
+		}
+	}
+
+	assert_parses(MIN_GATEWAY "allow_prefixes = +49, +43 ,0\n" MIN_MODEM);
+	assert_int_equal(cfg.gateway.allow_prefixes.n, 3);
+	assert_string_equal(cfg.gateway.allow_prefixes.p[0], "+49");
+	assert_string_equal(cfg.gateway.allow_prefixes.p[1], "+43");
+	assert_string_equal(cfg.gateway.allow_prefixes.p[2], "0");
+	assert_int_equal(parse(MIN_GATEWAY "allow_prefixes = +49, +4x\n" MIN_MODEM, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3: allow_prefixes: \"+4x\" is not a number prefix (an optional '+' and digits)");
+	assert_int_equal(parse(MIN_GATEWAY "allow_prefixes = +49,,+43\n" MIN_MODEM, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3: allow_prefixes: an empty or overlong prefix in \",+43\"");
+	assert_int_equal(parse(MIN_GATEWAY "allow_prefixes = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17\n" MIN_MODEM, err,
+			       sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:3: allow_prefixes: more than 16 prefixes");
 }
 
 static void test_errors(void **state)
@@ -526,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_storm_keys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_loopback_without_token),
 		cmocka_unit_test(test_long_lines),

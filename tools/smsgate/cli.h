@@ -15,5 +15,6 @@ int cli_send(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
 /* Started by a web server as a CGI program: answers on stdout, exits 0. */
+int cli_cgi(int argc, char **argv);
 
 #endif
