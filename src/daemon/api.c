@@ -36,9 +36,15 @@ static int api_enqueued(void *ctx, const char *id)
 	if (rc < 0)
 		log_error("message %s: out of memory; it is taken up at the next start", id);
 	outmsg_free(&m);
+	return rc == 1 ? MSG_SUPPRESSED : rc == 2 ? MSG_FAILED : 0;
+}
+
+static void api_committed(void *ctx)
+{
+	struct gateway *gw = ctx;
+
 	gw_dispatch(gw);
 	gw_status_write(gw);
-	return rc == 1 ? MSG_SUPPRESSED : rc == 2 ? MSG_FAILED : 0;
 }
 
 /* A message that is finished (status/ID.st) cannot be cancelled any more:
@@ -198,6 +204,7 @@ static int api_health(void *ctx, char *why, size_t whylen)
 
 static const struct http_ops api_ops = {
 	.enqueued = api_enqueued,
+	.committed = api_committed,
 	.cancel = api_cancel,
 	.sending_on = api_sending_on,
 	.status = api_status,

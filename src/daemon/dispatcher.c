@@ -68,6 +68,12 @@ int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec,
 		q->next_try = wait > 0 ? loop_now() + wait * 1000 : 0;
 	}
 	queue_push(gw, q);
+	if (q->expires) {
+		int64_t when = loop_now() + (q->expires - (int64_t)time(NULL) + 1) * 1000;
+
+		if (when < gw->sweep_due)
+			gw->sweep_due = when;
+	}
 	gw_status_write(gw); /* the queue depth shown by smsgate status */
 	return 0;
 }
@@ -118,6 +124,8 @@ static struct qmsg *pick(struct gateway *gw, struct gw_modem *gm, int64_t *soone
 
 static void retry_at(struct gateway *gw, int64_t when)
 {
+	if (when < gw->sweep_due)
+		gw->sweep_due = when;
 	if (!gw->retry_timer.cb)
 		loop_timer_init(&gw->retry_timer, retry_timer_cb);
 	if (!gw->retry_timer.armed || gw->retry_timer.due > when)
@@ -450,7 +458,17 @@ void gw_dispatch(struct gateway *gw)
 
 	if (gw->stopping)
 		return;
-	sweep_waiting(gw, &soonest);
+	/* The sweep walks the whole queue: only when something in it is due
+	 * (a validity, a final file to write again), not per message. */
+	if (gw->sweep_due <= loop_now()) {
+		int64_t due = 0;
+
+		gw->sweep_due = INT64_MAX;
+		sweep_waiting(gw, &due);
+		if (due && due < gw->sweep_due)
+			gw->sweep_due = due;
+		soonest = due;
+	}
 	for (unsigned i = 0; i < gw->nmodems && !gw->restart_pending; i++) {
 		struct gw_modem *gm = &gw->modems[i];
 

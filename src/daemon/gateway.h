@@ -108,6 +108,7 @@ struct gateway {
 	struct qmsg *head[2], **tail[2];
 	unsigned queued;
 	struct loop_timer retry_timer;
+	int64_t sweep_due;              /* loop_now() when the waiting messages need a look; 0 at start */
 
 	struct loop_fd inotify;
 	struct loop_timer empty_timer;  /* a second look at empty files in outgoing/ */

@@ -42,6 +42,8 @@ struct http_ops {
 	 * when queued, else the enum msg_state it was finished in at once
 	 * (MSG_SUPPRESSED by the rate limit or duplicate suppression). */
 	int (*enqueued)(void *ctx, const char *id);
+	/* After a batch of enqueued(): one dispatch for the whole batch. */
+	void (*committed)(void *ctx);
 	/* Cancels a message not yet handed to a modem: 0, -EBUSY, -ENOENT. */
 	int (*cancel)(void *ctx, const char *id);
 	/* "sending" and the modem while a modem has it, else NULL. */

@@ -196,6 +196,8 @@ static void commit(struct http_server *h)
 		free(p);
 		p = next;
 	}
+	if (rc == 0 && h->ops->committed)
+		h->ops->committed(h->ctx);
 }
 
 /* ---- requests ----------------------------------------------------------- */

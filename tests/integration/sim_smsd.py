@@ -72,14 +72,17 @@ class Smsd(SimTest):
         self.sim.ctl("inject", "--from", "+4915112345678", "Antwort über smsd")
 
         def incoming():
+            # smsd writes the file in place (not renamed in): wait for all of it.
             names = os.listdir(self.spool["incoming"])
-            return names and os.path.join(self.spool["incoming"], names[0])
+            if not names:
+                return None
+            with open(os.path.join(self.spool["incoming"], names[0]), "rb") as f:
+                data = f.read().decode("utf-8", "replace")
+            return data if "\n\n" in data and data.endswith("smsd") else None
         try:
-            path = wait_for(incoming, timeout=90, what="a file in smsd's incoming/")
+            body = wait_for(incoming, timeout=90, what="a whole file in smsd's incoming/")
         except AssertionError:
             self.fail("nothing received; smsd log:\n" + self.smsd_log())
-        with open(path, "rb") as f:
-            body = f.read().decode("utf-8")
         self.assertIn("From: 4915112345678\n", body)
         self.assertTrue(body.endswith("\n\nAntwort über smsd"), body)
 
