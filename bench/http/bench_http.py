@@ -82,6 +82,26 @@ def start_busybox(b, port):
     return p
 
 
+def start_busybox_smsgate_cgi(b, port):
+    """busybox httpd serving smsgate itself as the CGI (issue 10): the same
+    durable write into outgoing/ (temp, fsync, rename, directory fsync)."""
+    smsgate = os.environ.get("SMSGATE") or os.path.join(os.path.dirname(SMSGATED), "..", "..", "tools", "smsgate",
+                                                         "smsgate")
+    spool = os.path.join(b.dir, "cgi-spool")
+    os.makedirs(os.path.join(spool, "outgoing"), exist_ok=True)
+    conf = os.path.join(b.dir, "cgi.conf")
+    with open(conf, "w") as f:
+        f.write("[gateway]\nspool = %s\n\n[modem none]\ndevice = /dev/null\n" % spool)
+    www = os.path.join(b.dir, "www-cgi")
+    os.makedirs(os.path.join(www, "cgi-bin"), exist_ok=True)
+    os.symlink(os.path.abspath(smsgate), os.path.join(www, "cgi-bin", "sms"))
+    p = Proc(["busybox", "httpd", "-f", "-p", "127.0.0.1:%d" % port, "-h", www], os.path.join(b.dir, "httpd-cgi.log"),
+             env=dict(os.environ, SMSGATE_CONF=conf))
+    b.procs.append(p)
+    wait_port(port, "busybox httpd listening")
+    return os.path.join(spool, "outgoing")
+
+
 KANNEL_CONF = """group = core
 admin-port = {admin}
 admin-password = bench
@@ -192,6 +212,18 @@ def cmd_throughput(a):
             print(out)
         res["files"] = len(os.listdir(b.outgoing))
         report("busybox httpd + Lua CGI", res)
+    finally:
+        b.close()
+    # the same web server with smsgate as the CGI (durable, validated)
+    b = Bench(a.keep)
+    try:
+        port = free_port()
+        outgoing = start_busybox_smsgate_cgi(b, port)
+        res, out = run_wrk("http://127.0.0.1:%d/cgi-bin/sms?%s" % (port, q), a.seconds, a.conns)
+        if a.verbose:
+            print(out)
+        res["files"] = len(os.listdir(outgoing))
+        report("busybox httpd + smsgate CGI", res)
     finally:
         b.close()
     # Kannel
