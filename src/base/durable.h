@@ -22,6 +22,8 @@ int durable_move(int from_dirfd, const char *from, int to_dirfd, const char *to,
 /* Removes a file and fsyncs the directory; a missing file is success. */
 int durable_unlink(int dirfd, const char *name, unsigned flags);
 int fsync_dir(int dirfd);
+/* write() until all of it is out (EINTR retried). 0 or -errno. */
+int write_all(int fd, const char *p, size_t len);
 /* Reads a whole regular file of at most max bytes into a malloc'd,
  * NUL-terminated buffer. -EFBIG when larger. */
 ssize_t read_file_at(int dirfd, const char *name, size_t max, char **out);

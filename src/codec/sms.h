@@ -47,6 +47,8 @@ int utf8_validate(const char *s, size_t len, size_t *bad);
 
 /* ---- Hex (hex.c) -------------------------------------------------------- */
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 /* Strict hex to bytes (either case, no whitespace). Returns the number of
  * bytes, -EINVAL on an odd length or a non-hex digit (*bad = its offset,
  * if bad is not NULL), -ENOBUFS. */

@@ -2,17 +2,7 @@
 #include <string.h>
 
 #include "form.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "sms.h"
 
 ssize_t form_unescape(char *dst, const char *src, size_t len)
 {
@@ -24,7 +14,7 @@ ssize_t form_unescape(char *dst, const char *src, size_t len)
 		} else if (src[i] == '%') {
 			int hi, lo;
 
-			if (len - i < 3 || (hi = hexval(src[i + 1])) < 0 || (lo = hexval(src[i + 2])) < 0)
+			if (len - i < 3 || (hi = hex_digit(src[i + 1])) < 0 || (lo = hex_digit(src[i + 2])) < 0)
 				return -EINVAL;
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 2;

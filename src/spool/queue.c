@@ -355,22 +355,6 @@ int msg_record_load(struct spool *s, enum spool_dir dir, const char *id, struct 
 	return rc;
 }
 
-static int write_all_fd(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int spool_stage(struct spool *s, struct spool_batch *b, enum spool_dir dir, const char *name, const void *data,
 		size_t len)
 {
@@ -395,7 +379,7 @@ int spool_stage(struct spool *s, struct spool_batch *b, enum spool_dir dir, cons
 	fd = openat(s->dir[dir], it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	rc = write_all_fd(fd, data, len);
+	rc = write_all(fd, data, len);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc < 0) {

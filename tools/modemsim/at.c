@@ -261,17 +261,6 @@ void ms_urc_clear(struct ms_modem *m)
 
 /* ---- arguments ---------------------------------------------------------- */
 
-static int at__hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Splits "1,\"SM\",,5" into arguments. Strings may carry \HH escapes
  * (V.250 5.4.2.2). */
 static int at__args(struct ms_args *a, const char *s, size_t len)
@@ -294,8 +283,8 @@ static int at__args(struct ms_args *a, const char *s, size_t len)
 				char c = s[i++];
 
 				if (c == '\\') {
-					int hi = i < len ? at__hexval(s[i]) : -1;
-					int lo = i + 1 < len ? at__hexval(s[i + 1]) : -1;
+					int hi = i < len ? hex_digit(s[i]) : -1;
+					int lo = i + 1 < len ? hex_digit(s[i + 1]) : -1;
 
 					if (hi < 0 || lo < 0)
 						return -EINVAL;
