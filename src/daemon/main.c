@@ -20,12 +20,14 @@
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "util.h"
 
 #define STOP_GRACE_MS 90000     /* the longest submit (60 s) and then some */
 #define REASM_SLOTS 64          /* parts of incoming concatenated messages held at once */
 
 static struct gateway gateway;
+static struct notify notifier;   /* systemd, when $NOTIFY_SOCKET says so */
 
 static void usage(FILE *f)
 {
@@ -190,8 +192,11 @@ static void signal_cb(struct loop *l, struct loop_fd *h, uint32_t revents)
 	(void)revents;
 	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			notify_reloading(&notifier);
 			reload(&gateway);
+			notify_ready(&notifier, "reloaded: %u modem(s), %u message(s) queued", gateway.nmodems, gateway.queued);
 		} else if (!gateway.stopping) {
+			notify_stopping(&notifier);
 			/* SIGTERM/SIGINT: take nothing new, let the AT exchange in flight finish. */
 			log_info("stopping: waiting for the submits in flight");
 			gateway.stopping = true;
@@ -302,7 +307,10 @@ int main(int argc, char **argv)
 	if (demo_mode)
 		demo_announce(&demo);
 	gw_status_write(gw);
+	notify_init(&notifier, &gw->loop); /* logs its own errors; never fatal */
+	notify_ready(&notifier, "%u modem(s), %u message(s) queued", gw->nmodems, gw->queued);
 	rc = loop_run(&gw->loop);
+	notify_close(&notifier);
 	http_stop(gw->http);
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		modem_stop(&gw->modems[i].m);
