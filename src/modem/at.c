@@ -304,12 +304,19 @@ static void at_line(struct at *a, const char *line)
 	enum at_line_kind kind;
 
 	if (a->urc_wants_pdu) {
-		a->urc_wants_pdu = false;
 		if (looks_like_pdu(line)) {
+			a->urc_wants_pdu = false;
 			a->stats.urcs++;
 			a->on_urc(a->ctx, a->urc_head, line);
 			return;
 		}
+		if (at_classify(line, NULL, NULL) == AT_LINE_URC) {
+			/* Another URC in between (a Huawei ^RSSI): the PDU may still come. */
+			a->stats.urcs++;
+			a->on_urc(a->ctx, line, NULL);
+			return;
+		}
+		a->urc_wants_pdu = false;
 		a->on_urc(a->ctx, a->urc_head, NULL); /* the PDU never came */
 	}
 	if (a->busy && (strcasecmp(line, a->q[a->head].line) == 0 ||

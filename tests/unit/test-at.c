@@ -219,6 +219,18 @@ static void test_two_line_urcs(void **state)
 	assert_string_equal(f->urc_pdus[1], "07919471060040F006420B919471214365F7622011417551806220114175618000");
 }
 
+static void test_urc_between_cmt_and_its_pdu(void **state)
+{
+	struct fixture *f = *state;
+
+	modem_says(f, "\r\n+CMT: ,24\r\n\r\n^RSSI: 12\r\n07919471060040F0040B919471214365F70000622011417551800AE8329BFD4697D9EC37\r\n");
+	RUN_UNTIL(f, f->nurc == 2);
+	assert_string_equal(f->urcs[0], "^RSSI: 12");
+	assert_string_equal(f->urc_pdus[0], "");
+	assert_string_equal(f->urcs[1], "+CMT: ,24");
+	assert_string_equal(f->urc_pdus[1], "07919471060040F0040B919471214365F70000622011417551800AE8329BFD4697D9EC37");
+}
+
 static void test_registration_answer_vs_urc(void **state)
 {
 	struct fixture *f = *state;
@@ -402,6 +414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cms_error_instead_of_prompt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verbose_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_line_urcs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_urc_between_cmt_and_its_pdu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registration_answer_vs_urc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_then_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prompt_timeout_sends_escape, setup, teardown),
