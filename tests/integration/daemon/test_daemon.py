@@ -265,7 +265,8 @@ class TestOutgoing(DaemonTest):
             rec = self.wait_record(name, "sent")
             self.assertEqual((rec["Modem"], rec["Parts"], rec["Parts_done"], rec["Attempts"]), ("a", "1", "1", "0"))
         self.assertEqual(self.ls("outgoing"), [])
-        self.assertEqual(self.ls("queue"), [])
+        # the final files are written before the queue copy goes: wait for it
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue"),))
         self.assertEqual(self.ls("failed"), [])
         self.assertEqual(len(self.submits(sim, result=None)), 2)
         self.stop_daemon(d)
@@ -415,7 +416,8 @@ class TestTwoModems(DaemonTest):
         self.assertLessEqual(len(texts) - 80, 1, sorted(texts))
         late = [s["text"] for s in self.submits(a)[len(sa):]]
         self.assertGreater(len(late), 20)
-        self.assertEqual(self.ls("queue"), [])
+        # the final files are written before the queue copy goes: wait for it
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue"),))
         self.assertEqual(self.ls("failed"), [])
         self.stop_daemon(d)
 
@@ -670,7 +672,8 @@ class TestDisk(DaemonTest):
         os.unlink(os.path.join(mnt, "filler"))
         wait_for(lambda: len(self.ls("sent")) == 10, TIMEOUT, "10 files in sent/: %r" % (self.tree(),))
         self.assertEqual(sorted(s["text"] for s in self.submits(sim)), sorted("full disk %d" % i for i in range(10)))
-        self.assertEqual(self.ls("queue"), [])
+        # the final files are written before the queue copy goes: wait for it
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue"),))
         self.assertEqual(self.ls("failed"), [])
         self.stop_daemon(d)
 
@@ -748,7 +751,8 @@ class TestSignals(DaemonTest):
         self.assertNotIn("line closed", d.log())
         self.drop("h5", "To: 491701234567\n\nafter reload")
         self.wait_file("sent", "h5")
-        self.assertEqual(self.ls("queue"), [])
+        # the final files are written before the queue copy goes: wait for it
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue"),))
         self.assertEqual([s["text"] for s in self.submits(sim, result=None)][4:], ["in flight at reload", "after reload"])
         self.assertEqual(self.record("h4")["Attempts"], "0")
         self.stop_daemon(d)

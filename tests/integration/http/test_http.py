@@ -282,12 +282,15 @@ class HttpTest(unittest.TestCase):
     def sync_point(self, text="sync point"):
         """A message sent after everything before it: once it is submitted,
         whatever was going to be sent before it has been."""
-        n = len(self.submits())
         a = self.post_json({"to": "+491700000000", "text": text})
         self.assertEqual(a.status, 202, a)
-        subs = self.submits(n + 1)
-        self.assertEqual(subs[-1]["text"], text)
-        return subs[:-1]
+        # Messages queued before it may still be going out: wait for the
+        # sync text itself, then everything before it is complete (FIFO).
+        subs = wait_for(lambda: (lambda s: s if any(e["text"] == text for e in s) else None)(self.submits()),
+                        TIMEOUT, "the sync point at the simulator")
+        i = [e["text"] for e in subs].index(text)
+        self.assertEqual(len(subs), i + 1, "something was sent after the sync point: %r" % subs[i + 1:])
+        return subs[:i]
 
 
 # ---------------------------------------------------------------------------
@@ -1040,7 +1043,8 @@ class TestGroupCommit(HttpTest):
         subs = self.submits(n)
         self.assertEqual(sorted(s["text"] for s in subs), ["concurrent %02d" % i for i in range(n)])
         wait_for(lambda: sorted(self.ls("sent")) == sorted(ids), TIMEOUT, "all in sent/")
-        self.assertEqual(self.ls("queue", hidden=True), [])
+        # the final files are written before the queue copy goes: wait for it
+        wait_for(lambda: self.ls("queue", hidden=True) == [], TIMEOUT, "queue/ empty: %r" % (self.ls("queue", hidden=True),))
 
         # The same client id from 20 clients at once (some in one batch): one message, one answer.
         barrier = threading.Barrier(20)
