@@ -137,11 +137,11 @@ static void retry_at(struct gateway *gw, int64_t when)
  * written (a full disk), the message stays in queue/ and in memory and
  * gw_dispatch tries again: it went out already, so it must be neither
  * sent twice nor dropped until a restart. */
-static void conclude(struct gateway *gw, struct qmsg *q, const struct msg_record *rec, const struct modem *m)
+static void conclude(struct gateway *gw, struct qmsg *q, struct msg_record *rec, const struct modem *m)
 {
-	char final_name[SPOOL_NAME_MAX + 32], mr[8];
+	char mr[8];
 	bool sent = rec->state == MSG_SENT || rec->state == MSG_DELIVERED; /* else failed/ (cancelled too) */
-	int rc = gw_finish_files(gw, m, rec, sent ? NULL : rec->last_error, final_name, sizeof(final_name));
+	int rc = gw_finish_files(gw, m, rec, sent ? NULL : rec->last_error);
 
 	if (rc < 0 && rc != -ENOENT) {
 		if (!q->final) {
@@ -151,10 +151,7 @@ static void conclude(struct gateway *gw, struct qmsg *q, const struct msg_record
 					  q->id, strerror(-rc));
 				goto drop;
 			}
-			*q->final = *rec;
-			/* Best effort: after a restart the record says it is finished,
-			 * so it is not sent again. */
-			msg_record_save(&gw->spool, SPOOL_QUEUE, rec, 0);
+			*q->final = *rec; /* with the final name, if one was decided */
 			log_error("message %s: cannot write its final files: %s; trying again every %d s", q->id,
 				  strerror(-rc), FINISH_RETRY_MS / 1000);
 		}
@@ -171,9 +168,9 @@ static void conclude(struct gateway *gw, struct qmsg *q, const struct msg_record
 	}
 	if (rc == 0 && sent) {
 		snprintf(mr, sizeof(mr), "%u", rec->parts_done ? rec->mr[rec->parts_done - 1] : 0);
-		hooks_event(gw->hooks, "SENT", "sent", final_name, mr);
+		hooks_event(gw->hooks, "SENT", "sent", rec->final, mr);
 	} else if (rc == 0) {
-		hooks_event(gw->hooks, "FAILED", "failed", final_name, NULL);
+		hooks_event(gw->hooks, "FAILED", "failed", rec->final, NULL);
 	}
 drop:
 	queue_remove(gw, q);
@@ -242,7 +239,7 @@ static void finish(struct gw_modem *gm, enum msg_state state, const char *reason
 	conclude(gw, q, &gm->rec, &gm->m);
 }
 
-void gw_finish_claimed(struct gateway *gw, const struct msg_record *rec)
+void gw_finish_claimed(struct gateway *gw, struct msg_record *rec)
 {
 	struct qmsg *q = calloc(1, sizeof(*q));
 

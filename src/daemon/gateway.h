@@ -144,7 +144,7 @@ bool gw_busy(const struct gateway *gw);
 /* A message in queue/ that is finished already (rec: sent, or failed with
  * last_error the reason, e.g. a refused file): its final files now, or as
  * soon as the disk allows. */
-void gw_finish_claimed(struct gateway *gw, const struct msg_record *rec);
+void gw_finish_claimed(struct gateway *gw, struct msg_record *rec);
 
 /* limit.c: every message that joins the queue (HTTP, outgoing/, smsgate
  * send) passes here once. */
@@ -165,9 +165,11 @@ int gw_recover_queue(struct gateway *gw);
 int gw_load_message(struct gateway *gw, const char *id, struct outmsg *m, char *why, size_t whylen);
 void outmsg_free(struct outmsg *m);
 /* Writes sent/ or failed/ for a finished message (its queue file plus the
- * smstools3 headers) and moves its record to status/. */
-int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_record *rec, const char *reason,
-		    char *final_name, size_t final_len);
+ * smstools3 headers) and moves its record to status/. The name taken there
+ * is decided once and kept in rec->final; the record is saved with it
+ * before the file is written, so a crash at any point finishes the same
+ * message under the same name at the next start and never sends it again. */
+int gw_finish_files(struct gateway *gw, const struct modem *m, struct msg_record *rec, const char *reason);
 
 /* incoming.c */
 void gw_received(void *ctx, struct modem *m, const struct sms_pdu *pdu, const struct modem_msg_ref *ref);

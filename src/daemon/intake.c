@@ -367,13 +367,26 @@ int gw_recover_queue(struct gateway *gw)
 	return 0;
 }
 
-int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_record *rec, const char *reason,
-		    char *final_name, size_t final_len)
+/* smstools3 keeps the dropped file's name; a name taken already gets the ID. */
+static int final_name_pick(struct gateway *gw, enum spool_dir dir, struct msg_record *rec)
+{
+	struct stat st;
+
+	if (rec->final[0])
+		return 0;
+	if (fstatat(gw->spool.dir[dir], rec->name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		return str_copy(rec->final, sizeof(rec->final), rec->name);
+	snprintf(rec->final, sizeof(rec->final), "%s.%s", rec->name, rec->id);
+	return 0;
+}
+
+int gw_finish_files(struct gateway *gw, const struct modem *m, struct msg_record *rec, const char *reason)
 {
 	static struct smsfile_msg f;
 	enum spool_dir dir = rec->state == MSG_SENT || rec->state == MSG_DELIVERED ? SPOOL_SENT : SPOOL_FAILED;
-	const char *modem = m ? m->cfg.name : "", *imsi = m ? m->st.imsi : "", *imei = m ? m->st.imei : "";
+	const char *modem = m ? m->cfg.name : rec->modem, *imsi = m ? m->st.imsi : "", *imei = m ? m->st.imei : "";
 	char *buf = NULL, *out = NULL, *text = NULL, qname[SPOOL_ID_LEN + 4], why[SMSFILE_REASON_MAX];
+	unsigned sync = gw->spool.sync;
 	ssize_t n, k;
 	size_t cap;
 	int rc;
@@ -419,20 +432,27 @@ int gw_finish_files(struct gateway *gw, const struct modem *m, const struct msg_
 		free(out);
 		return (int)k;
 	}
-	/* smstools3 keeps the dropped file's name; a name taken already gets the ID. */
-	str_copy(final_name, final_len, rec->name);
-	rc = durable_write(gw->spool.dir[dir], final_name, out, (size_t)k, gw->spool.sync | DURABLE_NOREPLACE);
-	if (rc == -EEXIST) {
-		snprintf(final_name, final_len, "%s.%s", rec->name, rec->id);
-		rc = durable_write(gw->spool.dir[dir], final_name, out, (size_t)k, gw->spool.sync | DURABLE_NOREPLACE);
-	}
+	/* The decision first: from here on a crash finishes this message
+	 * under this name at the next start instead of sending it again. */
+	rc = final_name_pick(gw, dir, rec);
+	if (rc == 0)
+		rc = msg_record_save(&gw->spool, SPOOL_QUEUE, rec, sync);
+	if (rc == 0)
+		rc = durable_write(gw->spool.dir[dir], rec->final, out, (size_t)k, sync);
 	free(out);
 	if (rc < 0)
 		return rc;
-	rc = msg_record_save(&gw->spool, SPOOL_STATUS, rec, 0);
-	if (rc < 0)
-		log_warn("status/%s.st: %s", rec->id, strerror(-rc));
+	/* The record moves to status/, then the message leaves queue/; one
+	 * directory sync each at the end (a record in status/ that says
+	 * finished is what recovery trusts). */
 	snprintf(qname, sizeof(qname), "%s.st", rec->id);
-	unlinkat(gw->spool.dir[SPOOL_QUEUE], qname, 0);
-	return durable_unlink(gw->spool.dir[SPOOL_QUEUE], rec->id, gw->spool.sync);
+	rc = durable_move(gw->spool.dir[SPOOL_QUEUE], qname, gw->spool.dir[SPOOL_STATUS], qname, DURABLE_NOSYNC);
+	if (rc < 0)
+		log_warn("status/%s: %s", qname, strerror(-rc));
+	if (unlinkat(gw->spool.dir[SPOOL_QUEUE], rec->id, 0) < 0)
+		return -errno;
+	if (!(sync & DURABLE_NOSYNC) && (fsync_dir(gw->spool.dir[SPOOL_STATUS]) < 0 ||
+					 fsync_dir(gw->spool.dir[SPOOL_QUEUE]) < 0))
+		log_warn("message %s: syncing status/ and queue/: %s", rec->id, strerror(errno));
+	return 0; /* the final file is in place: done, whatever the directory sync said */
 }

@@ -198,6 +198,8 @@ ssize_t msg_record_format(char *dst, size_t dstlen, const struct msg_record *r)
 		put(dst, dstlen, &n, &err, " %u", r->mr[i]);
 	put(dst, dstlen, &n, &err, "\nModem: %s\nLast_error: %s\nReport_status: %d\n", r->modem, r->last_error,
 	    r->report_status);
+	if (r->final[0])
+		put(dst, dstlen, &n, &err, "Final: %s\n", r->final);
 	put(dst, dstlen, &n, &err, "Created: %" PRId64 "\nUpdated: %" PRId64 "\nSent_at: %" PRId64 "\nDone_at: %" PRId64
 	    "\nNext_try: %" PRId64 "\n", r->created, r->updated, r->sent_at, r->done_at, r->next_try);
 	return err ? err : (ssize_t)n;
@@ -236,6 +238,8 @@ static int record_field(struct msg_record *r, const char *key, const char *v)
 		return str_copy(r->name, sizeof(r->name), v);
 	if (strcmp(key, "To") == 0)
 		return str_copy(r->to, sizeof(r->to), v);
+	if (strcmp(key, "Final") == 0)
+		return str_copy(r->final, sizeof(r->final), v);
 	if (strcmp(key, "State") == 0) {
 		int st = msg_state_parse(v);
 
@@ -302,7 +306,7 @@ int msg_record_parse(struct msg_record *r, const char *text, size_t len)
 	while (pos < len) {
 		const char *line = text + pos, *nl = memchr(line, '\n', len - pos), *colon;
 		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		char key[32], val[SPOOL_NAME_MAX + 1];
+		char key[32], val[SPOOL_NAME_MAX + SPOOL_ID_LEN + 2];
 		size_t klen, vlen;
 
 		pos += n + (nl ? 1 : 0);

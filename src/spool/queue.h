@@ -59,6 +59,7 @@ bool msg_state_final(enum msg_state s);
 struct msg_record {
 	char id[SPOOL_ID_LEN + 1];
 	char name[SPOOL_NAME_MAX + 1];  /* the file name for sent/ and failed/ */
+	char final[SPOOL_NAME_MAX + SPOOL_ID_LEN + 2]; /* the name taken there; empty until it is decided */
 	char to[24];
 	enum msg_state state;
 	bool report;                    /* a status report was requested */

@@ -626,6 +626,64 @@ class TestRetries(DaemonTest):
         self.stop_daemon(d)
 
 
+class TestCrashStates(DaemonTest):
+    """The spool as a kill -9 leaves it at each step of finishing a sent
+    message: the next start completes it under the name decided before
+    the crash and never submits it again (tests/integration/crash does
+    the same at random moments; this pins each step)."""
+
+    def queued(self, mid, name, text, state=None, final=None, where="queue"):
+        os.makedirs(self.path("queue"), exist_ok=True)
+        os.makedirs(self.path("status"), exist_ok=True)
+        with open(self.path("queue", mid), "wb") as f:
+            f.write(("To: 491701234567\n\n" + text).encode())
+        if state:
+            rec = ["Id: " + mid, "Name: " + name, "To: " + NUMBER, "State: " + state, "Report: no",
+                   "Attempts: 0", "Parts: 1"] + (["Parts_done: 1", "Mr: 77", "Modem: a"] if state == "sent" else
+                   ["Parts_done: 0", "Mr:", "Modem: "]) + ["Last_error: ",
+                   "Report_status: -1"] + (["Final: " + final] if final else []) + [
+                   "Created: 1795579774", "Updated: 1795579782", "Sent_at: 1795579782",
+                   "Done_at: 1795579782", "Next_try: 0"]
+            with open(self.path(where, mid + ".st"), "w") as f:
+                f.write("\n".join(rec) + "\n")
+
+    def test_every_step_of_finishing(self):
+        sim = self.start_sim("a")
+        self.write_config()
+        os.makedirs(self.path("sent"), exist_ok=True)
+        # 1: decided (record says sent, name chosen), final file not written yet
+        self.queued("1a210e507f5100000001", "one", "one", "sent", "one")
+        # 2: final file written, record not moved yet
+        self.queued("1a210e507f5100000002", "two", "two", "sent", "two")
+        with open(self.path("sent", "two"), "wb") as f:
+            f.write(b"To: 491701234567\nModem: a\n\ntwo")
+        # 3: its own name belonged to another message: the decided name is kept
+        self.queued("1a210e507f5100000003", "three", "three", "sent", "three.1a210e507f5100000003")
+        with open(self.path("sent", "three"), "wb") as f:
+            f.write(b"another message's file")
+        # 4: record moved to status/, the queue copy not yet unlinked
+        self.queued("1a210e507f5100000004", "four", "four", "sent", "four", where="status")
+        with open(self.path("sent", "four"), "wb") as f:
+            f.write(b"To: 491701234567\nModem: a\n\nfour")
+        # 5: still queued (sent by the modem, or not: the record says queued): sent now
+        self.queued("1a210e507f5100000005", "five", "five", "queued")
+        d = self.start_daemon()
+        self.wait_file("sent", "five")
+        wait_for(lambda: self.ls("queue") == [], TIMEOUT, "queue/ empty: %r" % (self.tree(),))
+        self.assertEqual([e["text"] for e in self.submits(sim, result=None)], ["five"])
+        self.assertEqual(self.ls("sent"), ["five", "four", "one", "three", "three.1a210e507f5100000003", "two"])
+        self.assertEqual(read(self.path("sent", "three")), b"another message's file")
+        for name in ("one", "two", "three.1a210e507f5100000003"):
+            h = headers_dict(split_file(read(self.path("sent", name)))[0])
+            self.assertEqual((h["To"], h["Modem"], h["Message_id"]), ("491701234567", "a", "77"), name)
+        for n in range(1, 6):
+            rec = headers_dict(read(self.path("status", "1a210e507f510000000%d.st" % n)).rstrip(b"\n").split(b"\n"))
+            self.assertEqual(rec["State"], "sent")
+        self.assertEqual(self.record("three")["Final"], "three.1a210e507f5100000003")
+        self.assertEqual(self.record("five")["Final"], "five")
+        self.stop_daemon(d)
+
+
 class TestDisk(DaemonTest):
     def mount_tmpfs(self, size):
         mnt = os.path.join(self.dir, "mnt")
