@@ -3,16 +3,19 @@
  * queue, cancelling, the live state, /api/v1/status, /metrics, /healthz.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "durable.h"
 #include "gateway.h"
 #include "http.h"
 #include "log.h"
 #include "util.h"
+#include "webhook.h"
 
 #define HEALTH_STUCK_S 600      /* queued work and no send for this long: the queue is stuck */
 
@@ -165,6 +168,26 @@ static char *api_metrics(void *ctx)
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		add(&t, "smsgate_modem_reconnects_total{modem=\"%s\"} %llu\n", gw->modems[i].m.cfg.name,
 		    (unsigned long long)gw->modems[i].m.st.reconnects);
+	if (webhooks_count(gw->webhooks)) {
+		static const char *const help[] = {
+			"smsgate_webhook_queued", "gauge", "Events waiting for delivery to the webhook.",
+			"smsgate_webhook_delivered_total", "counter", "Events the webhook's receiver accepted (2xx).",
+			"smsgate_webhook_failed_attempts_total", "counter", "Deliveries that failed and are retried.",
+			"smsgate_webhook_dropped_total", "counter", "Events lost: over max_queued, or unreadable.",
+		};
+
+		for (size_t m = 0; m < ARRAY_SIZE(help); m += 3) {
+			add(&t, "# HELP %s %s\n# TYPE %s %s\n", help[m], help[m + 2], help[m], help[m + 1]);
+			for (unsigned i = 0; i < webhooks_count(gw->webhooks); i++) {
+				struct webhook_stats st;
+				unsigned long long v;
+
+				webhooks_stats(gw->webhooks, i, &st);
+				v = m == 0 ? st.queued : m == 3 ? st.delivered : m == 6 ? st.failed_attempts : st.dropped;
+				add(&t, "%s{webhook=\"%s\"} %llu\n", help[m], st.name, v);
+			}
+		}
+	}
 	add(&t, "# HELP smsgate_send_latency_seconds From acceptance to the network's acknowledgement of the last part.\n"
 		"# TYPE smsgate_send_latency_seconds histogram\n");
 	for (size_t i = 0; i < ARRAY_SIZE(latency_buckets); i++) {
@@ -212,6 +235,8 @@ static const struct http_ops api_ops = {
 	.health = api_health,
 };
 
+#define TLS_FILE_MAX (256 * 1024) /* a certificate chain or a key in PEM */
+
 int gw_http_start(struct gateway *gw, char *why, size_t whylen)
 {
 	const struct config_http *c = &gw->cfg.http;
@@ -235,5 +260,24 @@ int gw_http_start(struct gateway *gw, char *why, size_t whylen)
 		str_copy(st.allow_prefixes[i], sizeof(st.allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
 	st.nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
 									     : HTTP_PREFIXES_MAX;
+	if (c->tls_cert[0]) {
+		char *cert = NULL, *key = NULL;
+		ssize_t n = read_file_at(AT_FDCWD, c->tls_cert, TLS_FILE_MAX, &cert);
+		ssize_t k = n < 0 ? 0 : read_file_at(AT_FDCWD, c->tls_key, TLS_FILE_MAX, &key);
+		int rc;
+
+		if (n < 0 || k < 0) {
+			snprintf(why, whylen, "%s: %s", n < 0 ? c->tls_cert : c->tls_key, strerror((int)-(n < 0 ? n : k)));
+			free(cert);
+			return -EINVAL;
+		}
+		st.tls_cert_pem = cert;
+		st.tls_key_pem = key;
+		rc = http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
+		explicit_bzero(key, (size_t)k);
+		free(key);
+		free(cert);
+		return rc;
+	}
 	return http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
 }

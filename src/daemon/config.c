@@ -10,11 +10,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "event.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
 
-enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM };
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK };
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
@@ -30,6 +31,8 @@ enum type {
 	T_DURATION,     /* 0, or a number with s|m|h|d (seconds without a unit), min..max seconds */
 	T_RATE,         /* 0, or N/DURATION: N in 1..CONFIG_RATE_MAX */
 	T_PREFIXES,     /* comma-separated phone number prefixes */
+	T_URL,          /* http://... or https://..., printable, no spaces */
+	T_EVENTS,       /* webhook event names, comma-separated, or all */
 };
 
 #define REQUIRED 0x1u
@@ -54,6 +57,7 @@ struct config_key {
 #define HTTP(f) FIELD(struct config_http, f)
 #define HTTP_ARRAY(f, n) ARRAY(struct config_http, f, n)
 #define MODEM(f) FIELD(struct config_modem, f)
+#define HOOK(f) FIELD(struct config_webhook, f)
 
 /* Every key, once: name, section, type, range, storage, default, flags. */
 static const struct config_key keys[] = {
@@ -79,6 +83,8 @@ static const struct config_key keys[] = {
 	{ "token",                SEC_HTTP,    T_TOKEN,  0,   0,        HTTP_ARRAY(token, ntoken), NULL,     0 },
 	{ "legacy_cgi",           SEC_HTTP,    T_BOOL,   0,   0,        HTTP(legacy_cgi),          "yes",    0 },
 	{ "max_body",             SEC_HTTP,    T_UINT,   1024, 16777216, HTTP(max_body),           "65536",  0 },
+	{ "tls_cert",             SEC_HTTP,    T_PATH,   0,   0,        HTTP(tls_cert),            NULL,     0 },
+	{ "tls_key",              SEC_HTTP,    T_PATH,   0,   0,        HTTP(tls_key),             NULL,     0 },
 	{ "device",               SEC_MODEM,   T_PATH,   0,   0,        MODEM(device),             NULL,     REQUIRED },
 	{ "baud",                 SEC_MODEM,   T_BAUD,   0,   0,        MODEM(baud),               "115200", 0 },
 	{ "pin",                  SEC_MODEM,   T_PIN,    0,   0,        MODEM(pin),                NULL,     0 },
@@ -86,6 +92,12 @@ static const struct config_key keys[] = {
 	{ "reset_command",        SEC_MODEM,   T_CMD,    0,   0,        MODEM(reset_command),      NULL,     0 },
 	{ "submit_timeout",       SEC_MODEM,   T_UINT,   5,   600,      MODEM(submit_timeout),     "60",     0 },
 	{ "poll_interval",        SEC_MODEM,   T_UINT,   1,   3600,     MODEM(poll_interval),      "30",     0 },
+	{ "url",                  SEC_WEBHOOK, T_URL,    0,   0,        HOOK(url),                 NULL,     REQUIRED },
+	{ "secret",               SEC_WEBHOOK, T_TOKEN,  0,   0,        HOOK(secret),              NULL,     0 },
+	{ "events",               SEC_WEBHOOK, T_EVENTS, 0,   0,        HOOK(events),              "all",    0 },
+	{ "timeout",              SEC_WEBHOOK, T_UINT,   1,   300,      HOOK(timeout),             "10",     0 },
+	{ "retry_cap",            SEC_WEBHOOK, T_DURATION, 1, 86400,    HOOK(retry_cap),           "5m",     0 },
+	{ "max_queued",           SEC_WEBHOOK, T_UINT,   1,   1000000,  HOOK(max_queued),          "10000",  0 },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -104,6 +116,7 @@ struct parser {
 	char where[CONFIG_NAME_SIZE + 16]; /* "[modem usb0]" for messages */
 	unsigned gw_line, http_line;
 	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
+	unsigned seen_webhook[CONFIG_WEBHOOKS_MAX][NKEYS];
 	unsigned listen_line[CONFIG_LISTEN_MAX];
 };
 
@@ -299,6 +312,47 @@ static int set_prefixes(struct parser *ps, const struct config_key *k, struct co
 	return 0;
 }
 
+static int set_url(struct parser *ps, const struct config_key *k, char *slot, const char *v)
+{
+	const char *host = strncmp(v, "http://", 7) == 0 ? v + 7 : strncmp(v, "https://", 8) == 0 ? v + 8 : NULL;
+
+	if (!host)
+		return fail(ps, ps->line, "%s: \"%s\" is not an http:// or https:// URL", k->name, v);
+	if (!*host || *host == '/' || *host == ':')
+		return fail(ps, ps->line, "%s: \"%s\" has no host", k->name, v);
+	for (const char *p = v; *p; p++) {
+		if (*p <= ' ' || *p > '~')
+			return fail(ps, ps->line, "%s: only printable ASCII without spaces (write %%20)", k->name);
+	}
+	return set_string(ps, k, slot, v);
+}
+
+/* "all", or event names separated by commas and/or blanks. */
+static int set_events(struct parser *ps, const struct config_key *k, unsigned *slot, const char *v)
+{
+	char copy[CONFIG_LINE_MAX + 1], *save = NULL;
+	unsigned mask = 0;
+
+	if (strcmp(v, "all") == 0) {
+		*slot = WEBHOOK_ALL;
+		return 0;
+	}
+	snprintf(copy, sizeof(copy), "%s", v);
+	for (char *w = strtok_r(copy, ", \t", &save); w; w = strtok_r(NULL, ", \t", &save)) {
+		int e = webhook_event_parse(w);
+
+		if (e < 0)
+			return fail(ps, ps->line,
+				    "%s: unknown event \"%s\" (sms.received, sms.sent, sms.delivered, sms.failed, or all)",
+				    k->name, w);
+		mask |= (unsigned)e;
+	}
+	if (!mask)
+		return fail(ps, ps->line, "%s: no event", k->name);
+	*slot = mask;
+	return 0;
+}
+
 static int set_value(struct parser *ps, const struct config_key *k, void *base, const char *v)
 {
 	char *slot = (char *)base + k->offset;
@@ -416,6 +470,12 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 	case T_PREFIXES:
 		rc = set_prefixes(ps, k, (struct config_prefixes *)(void *)slot, v);
 		break;
+	case T_URL:
+		rc = set_url(ps, k, slot, v);
+		break;
+	case T_EVENTS:
+		rc = set_events(ps, k, (unsigned *)(void *)slot, v);
+		break;
 	}
 	if (rc == 0 && count)
 		(*count)++;
@@ -521,6 +581,38 @@ static int open_modem(struct parser *ps, const char *name)
 	return 0;
 }
 
+static int open_webhook(struct parser *ps, const char *name)
+{
+	struct config *c = ps->c;
+	struct config_webhook *w;
+
+	if (!*name)
+		return fail(ps, ps->line, "[webhook] needs a name: [webhook NAME]");
+	if (!valid_modem_name(name))
+		return fail(ps, ps->line, "bad webhook name \"%s\" (1 to %d of A-Z a-z 0-9 _ . -)", name,
+			    CONFIG_NAME_SIZE - 1);
+	if (name[0] == '.')
+		return fail(ps, ps->line, "bad webhook name \"%s\" (it names a directory: no leading '.')", name);
+	for (unsigned i = 0; i < c->nwebhook; i++) {
+		if (strcmp(c->webhook[i].name, name) == 0)
+			return fail(ps, ps->line, "duplicate webhook \"%s\" (first on line %d)", name,
+				    c->webhook[i].line);
+	}
+	if (c->nwebhook >= CONFIG_WEBHOOKS_MAX)
+		return fail(ps, ps->line, "more than %d [webhook] sections", CONFIG_WEBHOOKS_MAX);
+	w = &c->webhook[c->nwebhook];
+	memset(w, 0, sizeof(*w));
+	apply_defaults(SEC_WEBHOOK, w);
+	memcpy(w->name, name, strlen(name) + 1);
+	w->line = (int)ps->line;
+	ps->seen = ps->seen_webhook[c->nwebhook];
+	ps->base = w;
+	ps->sec = SEC_WEBHOOK;
+	snprintf(ps->where, sizeof(ps->where), "[webhook %s]", name);
+	c->nwebhook++;
+	return 0;
+}
+
 /* s: the line from '[', comment cut and trimmed. */
 static int parse_section(struct parser *ps, char *s)
 {
@@ -541,6 +633,8 @@ static int parse_section(struct parser *ps, char *s)
 
 	if (strcmp(name, "modem") == 0)
 		return open_modem(ps, arg);
+	if (strcmp(name, "webhook") == 0)
+		return open_webhook(ps, arg);
 	if (strcmp(name, "gateway") == 0) {
 		ps->sec = SEC_GATEWAY;
 		ps->base = &ps->c->gateway;
@@ -679,8 +773,18 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		snprintf(where, sizeof(where), "[modem %s]", c->modem[i].name);
 		rc = missing_keys(ps, SEC_MODEM, ps->seen_modem[i], (unsigned)c->modem[i].line, where);
 	}
+	for (unsigned i = 0; rc == 0 && i < c->nwebhook; i++) {
+		snprintf(where, sizeof(where), "[webhook %s]", c->webhook[i].name);
+		rc = missing_keys(ps, SEC_WEBHOOK, ps->seen_webhook[i], (unsigned)c->webhook[i].line, where);
+	}
 	if (rc < 0)
 		return rc;
+	if (!h->tls_cert[0] != !h->tls_key[0]) {
+		unsigned l = ps->seen_http[key_index(h->tls_cert[0] ? "tls_cert" : "tls_key")];
+
+		return fail(ps, l, "[http] has %s but no %s: HTTPS needs both", h->tls_cert[0] ? "tls_cert" : "tls_key",
+			    h->tls_cert[0] ? "tls_key" : "tls_cert");
+	}
 	if (c->nmodem == 0)
 		return fail(ps, last_line, "no [modem NAME] section");
 	if (c->gateway.retry_base > c->gateway.retry_cap) {

@@ -29,6 +29,8 @@
 #define CONFIG_PHONE_SIZE 24            /* '+' and up to 20 digits (TS 23.040 9.1.2.5) */
 #define CONFIG_ADDR_SIZE 46             /* INET6_ADDRSTRLEN */
 #define CONFIG_PREFIXES_MAX 16          /* allow_prefixes entries */
+#define CONFIG_WEBHOOKS_MAX 4           /* [webhook NAME] sections */
+#define CONFIG_URL_SIZE 512
 #define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
 
 struct config_listen {
@@ -71,6 +73,8 @@ struct config_http {
 	unsigned ntoken;
 	bool legacy_cgi;
 	unsigned max_body;                      /* bytes */
+	/* HTTPS on every listener when both are set (PEM files). */
+	char tls_cert[CONFIG_PATH_SIZE], tls_key[CONFIG_PATH_SIZE];
 };
 
 struct config_modem {
@@ -85,11 +89,24 @@ struct config_modem {
 	int line;                               /* of its [modem NAME] header */
 };
 
+struct config_webhook {
+	char name[CONFIG_NAME_SIZE];
+	char url[CONFIG_URL_SIZE];              /* http:// or https:// */
+	char secret[CONFIG_TOKEN_SIZE];         /* "" : deliveries unsigned */
+	unsigned events;                        /* enum webhook_event bits (webhook/event.h) */
+	unsigned timeout;                       /* seconds per attempt */
+	unsigned retry_cap;                     /* seconds */
+	unsigned max_queued;                    /* events */
+	int line;                               /* of its [webhook NAME] header */
+};
+
 struct config {
 	struct config_gateway gateway;
 	struct config_http http;
 	struct config_modem modem[CONFIG_MODEMS_MAX];
 	unsigned nmodem;
+	struct config_webhook webhook[CONFIG_WEBHOOKS_MAX];
+	unsigned nwebhook;
 };
 
 /* The defaults of every key, and no modem. */

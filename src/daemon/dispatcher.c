@@ -172,6 +172,8 @@ static void conclude(struct gateway *gw, struct qmsg *q, struct msg_record *rec,
 	} else if (rc == 0) {
 		hooks_event(gw->hooks, "FAILED", "failed", rec->final, NULL);
 	}
+	if (rc == 0)
+		gw_event_message(gw, rec);
 drop:
 	queue_remove(gw, q);
 	free(q->final);

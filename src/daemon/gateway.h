@@ -120,6 +120,7 @@ struct gateway {
 	struct loop_timer reasm_timer;
 
 	struct hooks *hooks;
+	struct webhooks *webhooks;      /* NULL: none configured */
 	struct http_server *http;
 	/* Acceptance to sent, for /metrics: counts per bucket, the last one +Inf. */
 	uint64_t latency_count[GW_LATENCY_NBUCKETS + 1];
@@ -156,6 +157,14 @@ enum gw_verdict gw_limit_check(struct gw_limit *l, const struct config_gateway *
 /* Admits m (id in queue/ with rec) or finishes it as suppressed/refused:
  * 0 queued, 1 suppressed, 2 refused (allow_prefixes), -ENOMEM. */
 int gw_admit(struct gateway *gw, const char *id, struct msg_record *rec, const struct outmsg *m);
+
+/* events.c: webhook events */
+int gw_webhooks_start(struct gateway *gw, char *why, size_t whylen);
+void gw_webhooks_reload(struct gateway *gw, const struct config *old);
+/* sms.sent, sms.delivered or sms.failed, by rec->state. */
+void gw_event_message(struct gateway *gw, const struct msg_record *rec);
+/* sms.received: the incoming/ file just written (name, its bytes). */
+void gw_event_received(struct gateway *gw, const char *name, const char *file, size_t len);
 
 /* intake.c */
 int gw_intake_start(struct gateway *gw);

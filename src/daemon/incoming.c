@@ -44,12 +44,14 @@ static void write_incoming(struct gateway *gw, const char *modem, const struct s
 	spool_new_id(id);
 	snprintf(name, sizeof(name), "%.31s.%s", modem, id);
 	rc = n < 0 ? (int)n : durable_write(gw->spool.dir[SPOOL_INCOMING], name, out, (size_t)n, gw->spool.sync);
-	free(out);
 	if (rc < 0) {
 		/* Not released: it stays on the SIM and comes back at the next drain. */
 		log_error("incoming message from %s not stored: %s; it stays on the SIM", in->from.str, strerror(-rc));
+		free(out);
 		return;
 	}
+	gw_event_received(gw, name, out, (size_t)n);
+	free(out);
 	if (ref && m)
 		modem_release(m, ref);
 	gw->received_total++;
@@ -210,10 +212,12 @@ static void status_report(struct gateway *gw, struct modem *m, const struct sms_
 	};
 	enum sms_status_class cls = sms_status_classify(p->status);
 	struct pending_report *pr = report_match(gw, p->mr, p->addr.str);
-	char *out = malloc(8192), name[64], id[SPOOL_ID_LEN + 1];
+	char *out = malloc(8192), name[64], id[SPOOL_ID_LEN + 1], msg_id[SPOOL_ID_LEN + 1] = "";
 	ssize_t n = out ? smsfile_write_report(out, 8192, &rep) : -ENOMEM;
 	int rc;
 
+	if (pr)
+		str_copy(msg_id, sizeof(msg_id), pr->id); /* for the event handler: the slot is freed below */
 	spool_new_id(id);
 	snprintf(name, sizeof(name), "%.31s.%s", m->cfg.name, id);
 	rc = n < 0 ? (int)n : durable_write(gw->spool.dir[SPOOL_INCOMING], name, out, (size_t)n, gw->spool.sync);
@@ -238,13 +242,14 @@ static void status_report(struct gateway *gw, struct modem *m, const struct sms_
 			}
 			msg_record_save(&gw->spool, SPOOL_STATUS, &rec, 0);
 			log_info("message %s: status report %u (%s)", rec.id, p->status, sms_status_class_name(cls));
+			gw_event_message(gw, &rec);
 		}
 		pr->id[0] = '\0';
 	} else if (!pr) {
 		log_info("status report for reference %u to %s matches no message sent here", p->mr, p->addr.str);
 	}
 	modem_release(m, ref);
-	hooks_event(gw->hooks, "REPORT", "incoming", name, pr ? pr->id : NULL);
+	hooks_event(gw->hooks, "REPORT", "incoming", name, msg_id[0] ? msg_id : NULL);
 }
 
 void gw_received(void *ctx, struct modem *m, const struct sms_pdu *pdu, const struct modem_msg_ref *ref)

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "util.h"
+#include "webhook.h"
 
 #define STOP_GRACE_MS 90000     /* the longest submit (60 s) and then some */
 #define REASM_SLOTS 64          /* parts of incoming concatenated messages held at once */
@@ -139,7 +140,7 @@ static void modems_restart_check(struct loop *l, struct loop_timer *t)
  * memory, untouched. */
 static void reload(struct gateway *gw)
 {
-	static struct config next;
+	static struct config next, old;
 	char err[256];
 	bool same;
 
@@ -156,8 +157,10 @@ static void reload(struct gateway *gw)
 	for (unsigned i = 0; same && i < next.nmodem; i++)
 		same = strcmp(next.modem[i].name, gw->cfg.modem[i].name) == 0 &&
 		       modem_config_same(&next.modem[i], &gw->cfg.modem[i]);
+	old = gw->cfg;
 	gw->cfg = next;
 	log_set_level(gw->cfg.gateway.log_level);
+	gw_webhooks_reload(gw, &old);
 	log_info("config reloaded from %s (%u modems%s)", gw->config_path, gw->cfg.nmodem,
 		 same ? ", unchanged" : ", restarting them");
 	if (!same) {
@@ -291,6 +294,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sms_reasm_init(&gw->reasm, gw->reasm_slots, REASM_SLOTS);
+	/* Before recovery, which may finish messages and so make events. */
+	if (gw_webhooks_start(gw, err, sizeof(err)) < 0) {
+		log_error("webhooks: %s", err);
+		return 1;
+	}
 	if ((rc = gw_recover_queue(gw)) < 0 || (rc = gw_incoming_start(gw)) < 0 || (rc = gw_intake_start(gw)) < 0) {
 		log_error("startup: spool %s: %s", gw->cfg.gateway.spool, strerror(-rc));
 		return 1;
@@ -315,6 +323,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		modem_stop(&gw->modems[i].m);
 	hooks_free(gw->hooks);
+	webhooks_free(gw->webhooks);
 	if (demo_mode)
 		demo_finish(&demo);
 	spool_close(&gw->spool);

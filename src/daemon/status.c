@@ -13,6 +13,7 @@
 #include "durable.h"
 #include "gateway.h"
 #include "log.h"
+#include "webhook.h"
 
 #define STATUS_MIN_INTERVAL_MS 500
 
@@ -60,6 +61,25 @@ json_object *gw_status_json(struct gateway *gw)
 	json_object_object_add(o, "failed", json_object_new_int64((int64_t)gw->failed_total));
 	json_object_object_add(o, "received", json_object_new_int64((int64_t)gw->received_total));
 	json_object_object_add(o, "modems", modems);
+	if (webhooks_count(gw->webhooks)) {
+		json_object *hooks = json_object_new_array();
+
+		for (unsigned i = 0; i < webhooks_count(gw->webhooks); i++) {
+			struct webhook_stats st;
+			json_object *h = json_object_new_object();
+
+			webhooks_stats(gw->webhooks, i, &st);
+			json_object_object_add(h, "name", json_object_new_string(st.name));
+			json_object_object_add(h, "queued", json_object_new_int64((int64_t)st.queued));
+			json_object_object_add(h, "delivered", json_object_new_int64((int64_t)st.delivered));
+			json_object_object_add(h, "failed_attempts", json_object_new_int64((int64_t)st.failed_attempts));
+			json_object_object_add(h, "dropped", json_object_new_int64((int64_t)st.dropped));
+			json_object_object_add(h, "last_success", st.last_success ? json_object_new_int64(st.last_success) : NULL);
+			json_object_object_add(h, "last_error", st.last_error[0] ? json_object_new_string(st.last_error) : NULL);
+			json_object_array_add(hooks, h);
+		}
+		json_object_object_add(o, "webhooks", hooks);
+	}
 	return o;
 }
 

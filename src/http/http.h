@@ -34,6 +34,9 @@ struct http_settings {
 	unsigned max_parts;
 	char allow_prefixes[HTTP_PREFIXES_MAX][24]; /* numbers must start with one; none: any */
 	unsigned nallow;
+	/* HTTPS on every listener: the PEM texts (NUL-terminated; the server
+	 * keeps its own copies), or NULL for plain HTTP. */
+	const char *tls_cert_pem, *tls_key_pem;
 };
 
 /* What the HTTP layer asks of the daemon. */

@@ -35,6 +35,7 @@ struct http_server {
 	struct spool_batch batch;
 	struct http_pending *pending, **pending_tail;
 	uint64_t requests, accepted, refused;
+	char *tls_cert, *tls_key;       /* PEM, NULL for plain HTTP */
 };
 
 struct http_req {

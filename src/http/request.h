@@ -53,6 +53,16 @@ char *req_build_file(const char *to, size_t to_len, const struct msg_req *m, siz
 
 /* POST /api/v1/messages as JSON; m points into o. 0 or -EINVAL with why. */
 int req_from_json(json_object *o, struct msg_req *m, char *why, size_t whylen);
+
+struct msg_record;
+/* A message's record as the API shows it (GET /api/v1/messages/ID, and
+ * the data of the webhook events): sending_on names the modem it is on
+ * right now, or NULL. */
+json_object *req_record_json(const struct msg_record *rec, const char *sending_on);
+/* An incoming/ file (name, its bytes NUL-terminated; they are changed) as
+ * GET /api/v1/inbox and the sms.received event show it: file, from,
+ * sent, received, modem, type (sms or status-report), text. */
+json_object *req_incoming_json(const char *name, char *buf);
 /* ... as a form (to, text, flash, report, priority, validity, id). */
 int req_from_form(const struct form *f, struct msg_req *m, char *why, size_t whylen);
 /* Kannel's sendsms (to separated by spaces, coding, charset, mclass,

@@ -258,28 +258,7 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 
 static json_object *record_json(struct http_server *h, const struct msg_record *rec, bool pending)
 {
-	json_object *o = json_object_new_object(), *mrs = json_object_new_array();
-	const char *on = pending ? h->ops->sending_on(h->ctx, rec->id) : NULL;
-
-	json_object_object_add(o, "id", json_object_new_string(rec->id));
-	json_object_object_add(o, "to", json_object_new_string(rec->to));
-	json_object_object_add(o, "state", json_object_new_string(on ? "sending" : msg_state_name(rec->state)));
-	json_object_object_add(o, "parts", json_object_new_int((int)rec->parts));
-	json_object_object_add(o, "parts_sent", json_object_new_int((int)rec->parts_done));
-	json_object_object_add(o, "attempts", json_object_new_int((int)rec->attempts));
-	json_object_object_add(o, "modem", on ? json_object_new_string(on)
-					     : rec->modem[0] ? json_object_new_string(rec->modem) : NULL);
-	for (unsigned i = 0; i < rec->parts_done; i++)
-		json_object_array_add(mrs, json_object_new_int(rec->mr[i]));
-	json_object_object_add(o, "references", mrs);
-	json_object_object_add(o, "report", json_object_new_boolean(rec->report));
-	json_object_object_add(o, "report_status", rec->report_status >= 0 ? json_object_new_int(rec->report_status) : NULL);
-	json_object_object_add(o, "created", json_object_new_int64(rec->created));
-	json_object_object_add(o, "updated", json_object_new_int64(rec->updated));
-	json_object_object_add(o, "sent_at", rec->sent_at ? json_object_new_int64(rec->sent_at) : NULL);
-	json_object_object_add(o, "done_at", rec->done_at ? json_object_new_int64(rec->done_at) : NULL);
-	json_object_object_add(o, "last_error", rec->last_error[0] ? json_object_new_string(rec->last_error) : NULL);
-	return o;
+	return req_record_json(rec, pending ? h->ops->sending_on(h->ctx, rec->id) : NULL);
 }
 
 /* The record wherever it is: final (status/), or pending (queue/, whose
@@ -452,47 +431,13 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 		}
 	}
 	for (size_t i = 0; i < n && json_object_array_length(arr) < limit; i++) {
-		char *buf, *body, *from = NULL;
-		bool intl = false;
+		char *buf;
 		ssize_t len = read_file_at(h->spool->dir[SPOOL_INCOMING], names[i], 256 * 1024, &buf);
 		json_object *m;
 
 		if (len < 0)
 			continue;
-		m = json_object_new_object();
-		json_object_object_add(m, "file", json_object_new_string(names[i]));
-		body = strstr(buf, "\n\n");
-		for (char *line = buf; line && (!body || line < body);) {
-			char *nl = strchr(line, '\n'), *colon = strchr(line, ':');
-
-			if (nl)
-				*nl = '\0';
-			if (colon && colon[1] == ' ') {
-				*colon = '\0';
-				if (strcmp(line, "From") == 0)
-					from = colon + 2;
-				else if (strcmp(line, "From_TOA") == 0)
-					intl = strncmp(colon + 2, "91 ", 3) == 0;
-				else if (strcmp(line, "Sent") == 0)
-					json_object_object_add(m, "sent", json_object_new_string(colon + 2));
-				else if (strcmp(line, "Received") == 0)
-					json_object_object_add(m, "received", json_object_new_string(colon + 2));
-				else if (strcmp(line, "Modem") == 0)
-					json_object_object_add(m, "modem", json_object_new_string(colon + 2));
-			}
-			line = nl ? nl + 1 : NULL;
-		}
-		if (from) {
-			/* smsd writes international numbers without their '+'; From_TOA says so. */
-			char num[40];
-
-			snprintf(num, sizeof(num), "%s%s", intl && from[0] != '+' ? "+" : "", from);
-			json_object_object_add(m, "from", json_object_new_string(num));
-		}
-		/* smsd's status report files: the body starts so. */
-		json_object_object_add(m, "type", json_object_new_string(body && strncmp(body + 2, "SMS STATUS REPORT\n", 18) == 0
-									 ? "status-report" : "sms"));
-		json_object_object_add(m, "text", json_object_new_string(body ? body + 2 : ""));
+		m = req_incoming_json(names[i], buf);
 		json_object_array_add(arr, m);
 		free(buf);
 	}

@@ -426,6 +426,22 @@ int http_start(struct http_server **out, struct loop *lp, const struct http_sett
 	h->ops = ops;
 	h->ctx = ctx;
 	h->pending_tail = &h->pending;
+	h->st.tls_cert_pem = h->st.tls_key_pem = NULL;
+	if (st->tls_cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			snprintf(why, whylen, "HTTPS: this libmicrohttpd was built without TLS");
+			free(h);
+			return -ENOTSUP;
+		}
+		h->tls_cert = strdup(st->tls_cert_pem);
+		h->tls_key = strdup(st->tls_key_pem);
+		if (!h->tls_cert || !h->tls_key) {
+			free(h->tls_cert);
+			free(h->tls_key);
+			free(h);
+			return -ENOMEM;
+		}
+	}
 	for (unsigned i = 0; i < st->nlisten; i++) {
 		struct http_listener *l = &h->l[h->nl];
 		struct sockaddr_storage ss = { 0 };
@@ -447,18 +463,30 @@ int http_start(struct http_server **out, struct loop *lp, const struct http_sett
 			inet_pton(AF_INET, st->listen[i].addr, &a->sin_addr);
 		}
 		l->srv = h;
-		/* The logger first, so that MHD's complaints about the rest reach it. */
-		l->mhd = MHD_start_daemon(flags, st->listen[i].port, NULL, NULL, access_cb, l, MHD_OPTION_EXTERNAL_LOGGER,
-					  mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-					  MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTIONS_MAX,
-					  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
-					  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-					  MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h, MHD_OPTION_UNESCAPE_CALLBACK,
-					  identity_unescape, NULL, MHD_OPTION_END);
+		{
+			/* The logger first, so that MHD's complaints about the rest reach it. */
+			struct MHD_OptionItem o[] = {
+				{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+				{ MHD_OPTION_SOCK_ADDR, 0, &ss },
+				{ MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS_MAX, NULL },
+				{ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONNECTION_TIMEOUT_S, NULL },
+				{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY, NULL },
+				{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed_cb, h },
+				{ MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)identity_unescape, NULL },
+				{ h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->tls_cert },
+				{ h->tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->tls_key },
+				{ MHD_OPTION_END, 0, NULL },
+			};
+
+			l->mhd = MHD_start_daemon(flags | (h->tls_cert ? MHD_USE_TLS : 0), st->listen[i].port, NULL, NULL,
+						  access_cb, l, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+		}
 		if (!l->mhd) {
-			snprintf(why, whylen, "cannot listen on %s%s%s:%u (in use, or not an address of this host)",
-				 st->listen[i].family == AF_INET6 ? "[" : "", st->listen[i].addr,
-				 st->listen[i].family == AF_INET6 ? "]" : "", st->listen[i].port);
+			snprintf(why, whylen, "cannot listen on %s%s%s:%u (%s)", st->listen[i].family == AF_INET6 ? "[" : "",
+				 st->listen[i].addr, st->listen[i].family == AF_INET6 ? "]" : "", st->listen[i].port,
+				 h->tls_cert ? "in use, not an address of this host, or tls_cert/tls_key unusable: "
+					       "not PEM, or the key does not match the certificate"
+					     : "in use, or not an address of this host");
 			http_stop(h);
 			return -EADDRINUSE;
 		}
@@ -472,8 +500,8 @@ int http_start(struct http_server **out, struct loop *lp, const struct http_sett
 			return -ENOTSUP;
 		}
 		h->nl++;
-		log_info("http: listening on %s%s%s:%u%s", st->listen[i].family == AF_INET6 ? "[" : "", st->listen[i].addr,
-			 st->listen[i].family == AF_INET6 ? "]" : "", st->listen[i].port,
+		log_info("http: listening on %s%s%s:%u%s%s", st->listen[i].family == AF_INET6 ? "[" : "", st->listen[i].addr,
+			 st->listen[i].family == AF_INET6 ? "]" : "", st->listen[i].port, h->tls_cert ? " (HTTPS)" : "",
 			 st->ntokens ? "" : " (no token: loopback only)");
 	}
 	*out = h;
@@ -490,5 +518,9 @@ void http_stop(struct http_server *h)
 		MHD_stop_daemon(h->l[i].mhd);
 	}
 	spool_batch_free(&h->batch);
+	if (h->tls_key)
+		explicit_bzero(h->tls_key, strlen(h->tls_key));
+	free(h->tls_key);
+	free(h->tls_cert);
 	free(h);
 }

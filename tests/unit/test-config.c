@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "event.h"
 #include "util.h"
 
 static struct config cfg;
@@ -327,6 +328,59 @@ static void test_storm_keys(void **state)
 	assert_string_equal(err, "t.conf:3: allow_prefixes: more than 16 prefixes");
 }
 
+static void test_webhooks_and_tls(void **state)
+{
+	static const struct {
+		const char *lines;
+		const char *err;
+	} bad[] = {
+		{ "[webhook]\nurl = http://x/\n", "t.conf:5: [webhook] needs a name: [webhook NAME]" },
+		{ "[webhook .x]\nurl = http://x/\n", "t.conf:5: bad webhook name \".x\" (it names a directory: no leading '.')" },
+		{ "[webhook a]\nurl = http://x/\n[webhook a]\n", "t.conf:7: duplicate webhook \"a\" (first on line 5)" },
+		{ "[webhook a]\nsecret = s\n", "t.conf:5: [webhook a] has no url" },
+		{ "[webhook a]\nurl = ftp://x/\n", "t.conf:6: url: \"ftp://x/\" is not an http:// or https:// URL" },
+		{ "[webhook a]\nurl = http:///x\n", "t.conf:6: url: \"http:///x\" has no host" },
+		{ "[webhook a]\nurl = \"http://x/a b\"\n", "t.conf:6: url: only printable ASCII without spaces (write %20)" },
+		{ "[webhook a]\nurl = http://x/\nevents = sms.sent, sms.lost\n",
+		  "t.conf:7: events: unknown event \"sms.lost\" (sms.received, sms.sent, sms.delivered, sms.failed, or all)" },
+		{ "[webhook a]\nurl = http://x/\ntimeout = 0\n", "t.conf:7: timeout: 0 is out of range 1..300" },
+		{ "[webhook a]\nurl = http://x/\n[webhook b]\nurl = http://x/\n[webhook c]\nurl = http://x/\n"
+		  "[webhook d]\nurl = http://x/\n[webhook e]\n", "t.conf:13: more than 4 [webhook] sections" },
+		{ "[http]\ntls_cert = /etc/c.pem\n", "t.conf:6: [http] has tls_cert but no tls_key: HTTPS needs both" },
+		{ "[http]\ntls_key = /etc/k.pem\n", "t.conf:6: [http] has tls_key but no tls_cert: HTTPS needs both" },
+	};
+	char text[512], err[256];
+
+	(void)state;
+	assert_parses(MIN_GATEWAY MIN_MODEM "[webhook ops]\nurl = https://hooks.example.org/sms?x=1\n"
+		      "secret = whsec_AAECAwQ=\nevents = sms.failed sms.delivered\ntimeout = 30\nretry_cap = 1h\n"
+		      "max_queued = 50\n[webhook all]\nurl = http://127.0.0.1:9000/\n"
+		      "[http]\ntls_cert = /etc/smsgate/cert.pem\ntls_key = /etc/smsgate/key.pem\n");
+	assert_int_equal(cfg.nwebhook, 2);
+	assert_string_equal(cfg.webhook[0].name, "ops");
+	assert_string_equal(cfg.webhook[0].url, "https://hooks.example.org/sms?x=1");
+	assert_string_equal(cfg.webhook[0].secret, "whsec_AAECAwQ=");
+	assert_int_equal(cfg.webhook[0].events, WEBHOOK_FAILED | WEBHOOK_DELIVERED);
+	assert_int_equal(cfg.webhook[0].timeout, 30);
+	assert_int_equal(cfg.webhook[0].retry_cap, 3600);
+	assert_int_equal(cfg.webhook[0].max_queued, 50);
+	assert_int_equal(cfg.webhook[0].line, 5);
+	/* defaults */
+	assert_string_equal(cfg.webhook[1].secret, "");
+	assert_int_equal(cfg.webhook[1].events, WEBHOOK_ALL);
+	assert_int_equal(cfg.webhook[1].timeout, 10);
+	assert_int_equal(cfg.webhook[1].retry_cap, 300);
+	assert_int_equal(cfg.webhook[1].max_queued, 10000);
+	assert_string_equal(cfg.http.tls_cert, "/etc/smsgate/cert.pem");
+	assert_string_equal(cfg.http.tls_key, "/etc/smsgate/key.pem");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "%s", bad[i].lines);
+		err[0] = '\0';
+		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].err);
+	}
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -595,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_loopback_without_token),
 		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_webhooks_and_tls),
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_small_err),
 		cmocka_unit_test(test_load),
