@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -167,7 +168,7 @@ static void ctl__exec(struct ms_modem *m, int argc, char **argv, json_object *re
 		}
 		ms_modem_drop(m);
 		if (a)
-			ms_timer_set(m->loop, &m->drop_timer, (int64_t)a);
+			loop_timer_set(m->loop, &m->drop_timer, (int64_t)a);
 	} else if (strcmp(cmd, "restore") == 0) {
 		int r = ms_modem_restore(m);
 
@@ -256,8 +257,10 @@ static void ctl__exec(struct ms_modem *m, int argc, char **argv, json_object *re
 
 static void ctl__close_client(struct ms_ctl_client *c)
 {
-	ms_fd_del(c->ctl->m->loop, &c->h);
-	close(c->h.fd);
+	int fd = c->h.fd;
+
+	loop_fd_del(c->ctl->m->loop, &c->h);
+	close(fd);
 	c->used = false;
 	c->len = 0;
 }
@@ -312,12 +315,13 @@ reply:
 		json_object_put(req);
 }
 
-static void ctl__client_cb(struct ms_fd *h, short revents)
+static void ctl__client_cb(struct loop *lp, struct loop_fd *h, uint32_t revents)
 {
 	struct ms_ctl_client *c = ms_container_of(h, struct ms_ctl_client, h);
 	ssize_t r;
 	char *nl;
 
+	(void)lp;
 	(void)revents;
 	r = read(h->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
 	if (r <= 0) {
@@ -342,11 +346,12 @@ static void ctl__client_cb(struct ms_fd *h, short revents)
 		ctl__close_client(c);
 }
 
-static void ctl__accept_cb(struct ms_fd *h, short revents)
+static void ctl__accept_cb(struct loop *lp, struct loop_fd *h, uint32_t revents)
 {
 	struct ms_ctl *ctl = ms_container_of(h, struct ms_ctl, h);
 	int fd;
 
+	(void)lp;
 	(void)revents;
 	fd = accept(h->fd, NULL, NULL);
 	if (fd < 0)
@@ -358,13 +363,12 @@ static void ctl__accept_cb(struct ms_fd *h, short revents)
 
 		if (c->used)
 			continue;
-		c->used = true;
 		c->ctl = ctl;
 		c->len = 0;
-		c->h.fd = fd;
-		c->h.events = POLLIN;
-		c->h.cb = ctl__client_cb;
-		ms_fd_add(ctl->m->loop, &c->h);
+		loop_fd_init(&c->h, ctl__client_cb);
+		if (loop_fd_add(ctl->m->loop, &c->h, fd, EPOLLIN) < 0)
+			break;
+		c->used = true;
 		return;
 	}
 	close(fd);
@@ -386,7 +390,7 @@ int ms_ctl_open(struct ms_ctl *ctl, struct ms_modem *m, const char *path)
 	int fd, err;
 
 	memset(ctl, 0, sizeof(*ctl));
-	ctl->h.fd = -1;
+	loop_fd_init(&ctl->h, ctl__accept_cb);
 	ctl->m = m;
 	ctl->path = path;
 	err = ctl__addr(&sa, path);
@@ -403,23 +407,25 @@ int ms_ctl_open(struct ms_ctl *ctl, struct ms_modem *m, const char *path)
 		close(fd);
 		return err;
 	}
-	ctl->h.fd = fd;
-	ctl->h.events = POLLIN;
-	ctl->h.cb = ctl__accept_cb;
-	ms_fd_add(m->loop, &ctl->h);
+	if (loop_fd_add(m->loop, &ctl->h, fd, EPOLLIN) < 0) {
+		close(fd);
+		return -EIO;
+	}
 	return 0;
 }
 
 void ms_ctl_close(struct ms_ctl *ctl)
 {
+	int fd;
+
 	if (ctl->h.fd < 0)
 		return;
 	for (size_t i = 0; i < MS_CTL_CLIENTS_MAX; i++)
 		if (ctl->c[i].used)
 			ctl__close_client(&ctl->c[i]);
-	ms_fd_del(ctl->m->loop, &ctl->h);
-	close(ctl->h.fd);
-	ctl->h.fd = -1;
+	fd = ctl->h.fd;
+	loop_fd_del(ctl->m->loop, &ctl->h);
+	close(fd);
 	unlink(ctl->path);
 }
 

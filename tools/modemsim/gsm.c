@@ -408,7 +408,7 @@ void ms_gsm_set_reg(struct ms_modem *m, int stat)
 	json_object_object_add(o, "stat", json_object_new_int(stat));
 	ms_log_event(m->log, "registration", o);
 	if (gsm__registered(m))
-		ms_timer_set(m->loop, &m->retry_timer, 0);
+		loop_timer_set(m->loop, &m->retry_timer, 0);
 	for (size_t i = 0; i < 3; i++) {
 		char buf[128];
 		int len;
@@ -421,10 +421,11 @@ void ms_gsm_set_reg(struct ms_modem *m, int stat)
 	}
 }
 
-static void gsm__reg_timer(struct ms_timer *t)
+static void gsm__reg_timer(struct loop *lp, struct loop_timer *t)
 {
 	struct ms_modem *m = ms_container_of(t, struct ms_modem, reg_timer);
 
+	(void)lp;
 	ms_gsm_set_reg(m, m->roaming ? 5 : 1);
 }
 
@@ -445,11 +446,11 @@ void ms_gsm_network_changed(struct ms_modem *m)
 		}
 		if (m->cfg->register_delay_ms) {
 			ms_gsm_set_reg(m, 2);   /* searching */
-			ms_timer_set(m->loop, &m->reg_timer, m->cfg->register_delay_ms);
+			loop_timer_set(m->loop, &m->reg_timer, m->cfg->register_delay_ms);
 			return;
 		}
 	}
-	ms_timer_cancel(m->loop, &m->reg_timer);
+	loop_timer_cancel(m->loop, &m->reg_timer);
 	ms_gsm_set_reg(m, target);
 }
 
@@ -581,7 +582,7 @@ static int gsm_cfun(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args
 		return MS_ERROR;
 	if (rst) {
 		/* Answer first, then reboot, as the module does. */
-		ms_timer_set(m->loop, &m->reset_timer, 0);
+		loop_timer_set(m->loop, &m->reset_timer, 0);
 		return MS_OK;
 	}
 	m->cfun = (int)fun;
@@ -669,14 +670,15 @@ static void gsm__huawei_random_urc(struct ms_modem *m)
 	}
 }
 
-static void gsm__urc_timer(struct ms_timer *t)
+static void gsm__urc_timer(struct loop *lp, struct loop_timer *t)
 {
 	struct ms_modem *m = ms_container_of(t, struct ms_modem, urc_timer);
 	unsigned span = m->cfg->urc_max_ms > m->cfg->urc_min_ms ? m->cfg->urc_max_ms - m->cfg->urc_min_ms : 0;
 
+	(void)lp;
 	if (m->curc && ms_line_up(&m->line))
 		gsm__huawei_random_urc(m);
-	ms_timer_set(m->loop, t, m->cfg->urc_min_ms + (span ? ms_rand(m) % (span + 1) : 0));
+	loop_timer_set(m->loop, t, m->cfg->urc_min_ms + (span ? ms_rand(m) % (span + 1) : 0));
 }
 
 static int gsm_curc(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)
@@ -738,10 +740,8 @@ void ms_gsm_power_on(struct ms_modem *m)
 		else if (m->sim == MS_SIM_ABSENT)
 			ms_urcf(m, false, "+CPIN: NOT INSERTED");
 	}
-	if (m->prof->huawei && m->cfg->urc_max_ms) {
-		m->urc_timer.cb = gsm__urc_timer;
-		ms_timer_set(m->loop, &m->urc_timer, m->cfg->urc_min_ms);
-	}
+	if (m->prof->huawei && m->cfg->urc_max_ms)
+		loop_timer_set(m->loop, &m->urc_timer, m->cfg->urc_min_ms);
 	ms_gsm_network_changed(m);
 }
 
@@ -775,8 +775,8 @@ void ms_gsm_sim_insert(struct ms_modem *m)
 
 void ms_gsm_init(struct ms_modem *m)
 {
-	m->reg_timer.cb = gsm__reg_timer;
-	m->urc_timer.cb = gsm__urc_timer;
+	loop_timer_init(&m->reg_timer, gsm__reg_timer);
+	loop_timer_init(&m->urc_timer, gsm__urc_timer);
 	m->pin_left = GSM_PIN_TRIES;
 	m->puk_left = GSM_PUK_TRIES;
 }

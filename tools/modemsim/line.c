@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -23,15 +24,16 @@
 
 static void line__flush(struct ms_line *l);
 
-static void line__cb(struct ms_fd *h, short revents)
+static void line__cb(struct loop *lp, struct loop_fd *h, uint32_t revents)
 {
 	struct ms_line *l = ms_container_of(h, struct ms_line, h);
 
-	if (revents & POLLOUT)
+	(void)lp;
+	if (revents & EPOLLOUT)
 		line__flush(l);
 	if (l->master < 0)
 		return;
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		uint8_t buf[4096];
 		ssize_t r = read(l->master, buf, sizeof(buf));
 
@@ -42,7 +44,7 @@ static void line__cb(struct ms_fd *h, short revents)
 	}
 }
 
-int ms_line_init(struct ms_line *l, struct ms_loop *loop, const char *link, size_t out_cap)
+int ms_line_init(struct ms_line *l, struct loop *loop, const char *link, size_t out_cap)
 {
 	memset(l, 0, sizeof(*l));
 	l->master = -1;
@@ -53,7 +55,7 @@ int ms_line_init(struct ms_line *l, struct ms_loop *loop, const char *link, size
 	l->out = malloc(l->out_cap);
 	if (!l->out)
 		return -ENOMEM;
-	l->h.cb = line__cb;
+	loop_fd_init(&l->h, line__cb);
 	return 0;
 }
 
@@ -117,9 +119,8 @@ int ms_line_open(struct ms_line *l)
 		errno = -err;
 		goto fail;
 	}
-	l->h.fd = l->master;
-	l->h.events = POLLIN | (l->out_len ? POLLOUT : 0);
-	ms_fd_add(l->loop, &l->h);
+	if (loop_fd_add(l->loop, &l->h, l->master, EPOLLIN | (l->out_len ? EPOLLOUT : 0)) < 0)
+		goto fail;
 	return 0;
 fail:
 	err = errno ? errno : EIO;
@@ -136,7 +137,7 @@ void ms_line_close(struct ms_line *l)
 {
 	if (l->master < 0)
 		return;
-	ms_fd_del(l->loop, &l->h);
+	loop_fd_del(l->loop, &l->h);
 	if (l->link) {
 		char target[sizeof(l->slave_path)];
 		ssize_t n = readlink(l->link, target, sizeof(target) - 1);
@@ -179,13 +180,13 @@ static void line__flush(struct ms_line *l)
 		if (w <= 0) {
 			if (w < 0 && errno == EINTR)
 				continue;
-			break;  /* EAGAIN: nobody reads; POLLOUT tells us when to go on */
+			break;  /* EAGAIN: nobody reads; EPOLLOUT tells us when to go on */
 		}
 		l->out_head = (l->out_head + (size_t)w) % l->out_cap;
 		l->out_len -= (size_t)w;
 	}
-	if (l->master >= 0)
-		l->h.events = POLLIN | (l->out_len ? POLLOUT : 0);
+	if (l->h.fd >= 0 && l->h.events != (EPOLLIN | (l->out_len ? EPOLLOUT : 0u)))
+		loop_fd_mod(l->loop, &l->h, EPOLLIN | (l->out_len ? EPOLLOUT : 0u));
 }
 
 void ms_line_write(struct ms_line *l, const void *buf, size_t n)

@@ -7,18 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "modemsim.h"
 
-static struct ms_loop g_loop;
+static struct loop g_loop;
 static struct ms_log g_log;
 static struct ms_config g_cfg;
 static struct ms_modem g_modem;
 static struct ms_ctl g_ctl;
 static int g_sigpipe[2] = { -1, -1 };
-static struct ms_fd g_sig_h;
+static struct loop_fd g_sig_h;
 
 static void usage(FILE *f)
 {
@@ -295,9 +296,9 @@ static void log_line_state(struct ms_modem *m, const char *state)
 static void modem_forget(struct ms_modem *m)
 {
 	ms_sms_abort(m);
-	ms_timer_cancel(m->loop, &m->urc_timer);
-	ms_timer_cancel(m->loop, &m->reset_timer);
-	ms_timer_cancel(m->loop, &m->reg_timer);
+	loop_timer_cancel(m->loop, &m->urc_timer);
+	loop_timer_cancel(m->loop, &m->reset_timer);
+	loop_timer_cancel(m->loop, &m->reg_timer);
 	ms_urc_clear(m);
 }
 
@@ -325,14 +326,14 @@ int ms_modem_restore(struct ms_modem *m)
 {
 	int r;
 
-	ms_timer_cancel(m->loop, &m->drop_timer);
+	loop_timer_cancel(m->loop, &m->drop_timer);
 	if (m->hung) {
 		m->hung = false;
 		m->at.pend_len = 0;
 		if (m->at.st == MS_IN_BUSY && !m->sub_active)
 			m->at.st = MS_IN_SCAN;
 		log_line_state(m, "up");
-		ms_timer_set(m->loop, &m->retry_timer, 0);
+		loop_timer_set(m->loop, &m->retry_timer, 0);
 	}
 	if (ms_line_up(&m->line))
 		return 0;
@@ -345,16 +346,18 @@ int ms_modem_restore(struct ms_modem *m)
 	return 0;
 }
 
-static void on_drop_timer(struct ms_timer *t)
+static void on_drop_timer(struct loop *lp, struct loop_timer *t)
 {
 	struct ms_modem *m = ms_container_of(t, struct ms_modem, drop_timer);
 
+	(void)lp;
 	if (ms_modem_restore(m) < 0)
-		ms_timer_set(m->loop, t, 1000);
+		loop_timer_set(m->loop, t, 1000);
 }
 
-static void on_reset_timer(struct ms_timer *t)
+static void on_reset_timer(struct loop *lp, struct loop_timer *t)
 {
+	(void)lp;
 	ms_modem_power_cycle(ms_container_of(t, struct ms_modem, reset_timer));
 }
 
@@ -369,13 +372,13 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
-static void on_signal_fd(struct ms_fd *h, short revents)
+static void on_signal_fd(struct loop *lp, struct loop_fd *h, uint32_t revents)
 {
 	char buf[16];
 
 	(void)revents;
 	if (read(h->fd, buf, sizeof(buf)) > 0)
-		g_loop.quit = true;
+		loop_stop(lp);
 }
 
 static int setup_signals(void)
@@ -397,11 +400,8 @@ static int setup_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	g_sig_h.fd = g_sigpipe[0];
-	g_sig_h.events = POLLIN;
-	g_sig_h.cb = on_signal_fd;
-	ms_fd_add(&g_loop, &g_sig_h);
-	return 0;
+	loop_fd_init(&g_sig_h, on_signal_fd);
+	return loop_fd_add(&g_loop, &g_sig_h, g_sigpipe[0], EPOLLIN);
 }
 
 static void config_defaults(struct ms_config *c)
@@ -440,6 +440,10 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &g_cfg, &ready_fd, &no_sim) < 0)
 		return 2;
 	g_ctl.h.fd = -1;
+	if ((r = loop_init(&g_loop)) < 0) {
+		fprintf(stderr, "smsgate-modemsim: epoll: %s\n", strerror(-r));
+		return 1;
+	}
 	if (setup_signals() < 0)
 		goto out;
 	if ((r = ms_log_open(&g_log, g_cfg.log_path)) < 0) {
@@ -458,8 +462,8 @@ int main(int argc, char **argv)
 	snprintf(m->puk, sizeof(m->puk), "%s", g_cfg.puk);
 	m->net_up = true;
 	m->csq = g_cfg.csq;
-	m->drop_timer.cb = on_drop_timer;
-	m->reset_timer.cb = on_reset_timer;
+	loop_timer_init(&m->drop_timer, on_drop_timer);
+	loop_timer_init(&m->reset_timer, on_reset_timer);
 	ms_gsm_init(m);
 	ms_sms_timers_init(m);
 	if ((r = ms_line_init(&m->line, &g_loop, g_cfg.link, g_cfg.out_cap)) < 0 || (r = ms_sms_init(m)) < 0) {
@@ -489,7 +493,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "smsgate-modemsim: --ready-fd: %s\n", strerror(errno));
 		close(ready_fd);
 	}
-	r = ms_loop_run(&g_loop);
+	r = loop_run(&g_loop);
 	rc = r < 0 ? 1 : 0;
 out:
 	ms_ctl_close(&g_ctl);
@@ -501,5 +505,6 @@ out:
 		close(g_sigpipe[0]);
 		close(g_sigpipe[1]);
 	}
+	loop_close(&g_loop);
 	return rc;
 }

@@ -26,41 +26,13 @@
 #include <json-c/json.h>
 
 #include "sms.h"
+#include "loop.h"
 
 #define MS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define ms_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 #define MS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- loop.c ------------------------------------------------------------- */
-
-struct ms_timer {
-	struct ms_timer *next;
-	int64_t due;            /* ms_now_ms() time */
-	bool armed;
-	void (*cb)(struct ms_timer *t);
-};
-
-struct ms_fd {
-	struct ms_fd *next;
-	int fd;
-	short events;
-	void (*cb)(struct ms_fd *h, short revents);
-};
-
-struct ms_loop {
-	struct ms_timer *timers;        /* sorted by due */
-	struct ms_fd *fds;
-	bool quit;
-};
-
-#define MS_LOOP_FDS_MAX 32
-
-int64_t ms_now_ms(void);
-void ms_timer_set(struct ms_loop *l, struct ms_timer *t, int64_t delay_ms);
-void ms_timer_cancel(struct ms_loop *l, struct ms_timer *t);
-void ms_fd_add(struct ms_loop *l, struct ms_fd *h);
-void ms_fd_del(struct ms_loop *l, struct ms_fd *h);
-int ms_loop_run(struct ms_loop *l);
+/* The loop is smsgated's own (src/base/loop.h): epoll and timers. */
 
 /* ---- log.c -------------------------------------------------------------- */
 
@@ -106,15 +78,15 @@ struct ms_line {
 	int keeper;             /* our own slave fd: keeps the pty from HUP and its termios raw */
 	char slave_path[128];
 	const char *link;       /* NULL: no symlink */
-	struct ms_fd h;
+	struct loop_fd h;
 	uint8_t *out;           /* ring of out_cap bytes */
 	size_t out_cap, out_head, out_len;
 	uint64_t out_dropped;   /* bytes dropped because nobody read them */
 	void (*on_input)(struct ms_line *l, const uint8_t *buf, size_t n);
-	struct ms_loop *loop;
+	struct loop *loop;
 };
 
-int ms_line_init(struct ms_line *l, struct ms_loop *loop, const char *link, size_t out_cap);
+int ms_line_init(struct ms_line *l, struct loop *loop, const char *link, size_t out_cap);
 int ms_line_open(struct ms_line *l);
 void ms_line_close(struct ms_line *l);
 void ms_line_free(struct ms_line *l);
@@ -255,7 +227,7 @@ struct ms_urc {
 /* A status report waiting for its moment. */
 struct ms_report {
 	struct ms_report *next;
-	struct ms_timer t;
+	struct loop_timer t;
 	struct ms_modem *m;
 	uint8_t mr;
 	struct sms_address to;
@@ -279,7 +251,7 @@ struct ms_config {
 struct ms_modem {
 	const struct ms_config *cfg;
 	const struct ms_profile *prof;
-	struct ms_loop *loop;
+	struct loop *loop;
 	struct ms_log *log;
 	struct ms_line line;
 	struct ms_at at;
@@ -308,7 +280,7 @@ struct ms_modem {
 	int portsel;            /* Huawei ^PORTSEL: the port for URCs, accepted and shown */
 	int cops_mode;
 	bool roaming;
-	struct ms_timer reg_timer;
+	struct loop_timer reg_timer;
 
 	/* 27.005 */
 	int cmgf, csms, csdh;
@@ -322,7 +294,7 @@ struct ms_modem {
 	uint8_t inject_ref;
 
 	/* submit in flight */
-	struct ms_timer send_timer;
+	struct loop_timer send_timer;
 	bool sub_active;
 	int sub_result;         /* MS_OK or an error */
 	uint8_t sub_mr;
@@ -331,9 +303,9 @@ struct ms_modem {
 	bool sub_write;         /* +CMGW: store instead of send */
 	int sub_index;          /* +CMSS: the slot sent from; -1 for +CMGS */
 	json_object *sub_log;   /* the "submit" log line, written when the answer goes out */
-	struct ms_timer retry_timer;    /* the network retries held messages */
+	struct loop_timer retry_timer;    /* the network retries held messages */
 	struct ms_pending_mt *pending_mt;
-	struct ms_timer reset_timer;    /* +CFUN=1,1 */
+	struct loop_timer reset_timer;    /* +CFUN=1,1 */
 
 	/* faults */
 	bool hung;
@@ -342,8 +314,8 @@ struct ms_modem {
 	unsigned delay_ms;
 	uint8_t report_status;
 
-	struct ms_timer urc_timer;      /* Huawei's random URCs */
-	struct ms_timer drop_timer;     /* ctl drop MS: restore later */
+	struct loop_timer urc_timer;      /* Huawei's random URCs */
+	struct loop_timer drop_timer;     /* ctl drop MS: restore later */
 	struct ms_report *reports;
 	struct ms_urc *urc_head, *urc_tail;
 	unsigned urc_count;
@@ -416,7 +388,7 @@ void ms_modem_power_cycle(struct ms_modem *m);
 #define MS_CTL_REQ_MAX     (16 * 1024)
 
 struct ms_ctl_client {
-	struct ms_fd h;
+	struct loop_fd h;
 	struct ms_ctl *ctl;
 	bool used;
 	size_t len;
@@ -424,7 +396,7 @@ struct ms_ctl_client {
 };
 
 struct ms_ctl {
-	struct ms_fd h;
+	struct loop_fd h;
 	const char *path;
 	struct ms_modem *m;
 	struct ms_ctl_client c[MS_CTL_CLIENTS_MAX];

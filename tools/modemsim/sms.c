@@ -156,7 +156,7 @@ int ms_sms_init(struct ms_modem *m)
 
 void ms_sms_abort(struct ms_modem *m)
 {
-	ms_timer_cancel(m->loop, &m->send_timer);
+	loop_timer_cancel(m->loop, &m->send_timer);
 	if (m->sub_log) {
 		json_object_object_add(m->sub_log, "result", json_object_new_string("aborted"));
 		ms_log_event(m->log, "submit", m->sub_log);
@@ -172,7 +172,7 @@ void ms_sms_free(struct ms_modem *m)
 		struct ms_report *r = m->reports;
 
 		m->reports = r->next;
-		ms_timer_cancel(m->loop, &r->t);
+		loop_timer_cancel(m->loop, &r->t);
 		free(r);
 	}
 	while (m->pending_mt) {
@@ -583,12 +583,13 @@ int ms_sms_inject_report(struct ms_modem *m, uint8_t mr, const char *to, uint8_t
 	return 0;
 }
 
-static void sms__report_timer(struct ms_timer *t)
+static void sms__report_timer(struct loop *lp, struct loop_timer *t)
 {
 	struct ms_report *r = ms_container_of(t, struct ms_report, t);
 	struct ms_modem *m = r->m;
 	struct ms_report **pp;
 
+	(void)lp;
 	for (pp = &m->reports; *pp; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
@@ -609,20 +610,21 @@ static void sms__report_schedule(struct ms_modem *m, uint8_t mr, const struct sm
 	r->mr = mr;
 	r->to = *to;
 	sms__now(&r->scts);
-	r->t.cb = sms__report_timer;
+	loop_timer_init(&r->t, sms__report_timer);
 	r->next = m->reports;
 	m->reports = r;
-	ms_timer_set(m->loop, &r->t, m->cfg->report_delay_ms);
+	loop_timer_set(m->loop, &r->t, m->cfg->report_delay_ms);
 }
 
 /* ---- submission --------------------------------------------------------- */
 
-static void sms__send_timer(struct ms_timer *t)
+static void sms__send_timer(struct loop *lp, struct loop_timer *t)
 {
 	struct ms_modem *m = ms_container_of(t, struct ms_modem, send_timer);
 	int res = m->sub_result;
 	char rtext[48];
 
+	(void)lp;
 	m->sub_active = false;
 	if (res == MS_OK)
 		snprintf(rtext, sizeof(rtext), "ok");
@@ -694,7 +696,7 @@ static int sms__submit(struct ms_modem *m, const uint8_t *pdu, size_t len, int i
 	m->sub_to = p.addr;
 	m->sub_index = index;
 	m->sub_active = true;
-	ms_timer_set(m->loop, &m->send_timer, sms__send_delay(m));
+	loop_timer_set(m->loop, &m->send_timer, sms__send_delay(m));
 	return MS_PENDING;
 }
 
@@ -1167,7 +1169,7 @@ static int sms_cmgd(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args
 				s->used = false;
 		}
 	}
-	ms_timer_set(m->loop, &m->retry_timer, 0);
+	loop_timer_set(m->loop, &m->retry_timer, 0);
 	return MS_OK;
 }
 
@@ -1256,15 +1258,16 @@ static int sms_ok(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *
 	return MS_OK;
 }
 
-static void sms__retry_timer(struct ms_timer *t)
+static void sms__retry_timer(struct loop *lp, struct loop_timer *t)
 {
+	(void)lp;
 	ms_sms_network_retry(ms_container_of(t, struct ms_modem, retry_timer));
 }
 
 void ms_sms_timers_init(struct ms_modem *m)
 {
-	m->send_timer.cb = sms__send_timer;
-	m->retry_timer.cb = sms__retry_timer;
+	loop_timer_init(&m->send_timer, sms__send_timer);
+	loop_timer_init(&m->retry_timer, sms__retry_timer);
 }
 
 const struct ms_cmd ms_sms_cmds[] = {
