@@ -212,28 +212,50 @@ static const struct http_ops api_ops = {
 	.health = api_health,
 };
 
-int gw_http_start(struct gateway *gw, char *why, size_t whylen)
+/* The HTTP layer's copy of the config. */
+static void http_settings_from(const struct gateway *gw, struct http_settings *st)
 {
 	const struct config_http *c = &gw->cfg.http;
-	struct http_settings st = { 0 };
 
-	if (c->nlisten == 0)
-		return 0;
+	memset(st, 0, sizeof(*st));
 	for (unsigned i = 0; i < c->nlisten && i < HTTP_LISTEN_MAX; i++) {
-		st.listen[i].family = c->listen[i].family;
-		str_copy(st.listen[i].addr, sizeof(st.listen[i].addr), c->listen[i].addr);
-		st.listen[i].port = c->listen[i].port;
+		st->listen[i].family = c->listen[i].family;
+		str_copy(st->listen[i].addr, sizeof(st->listen[i].addr), c->listen[i].addr);
+		st->listen[i].port = c->listen[i].port;
 	}
-	st.nlisten = c->nlisten < HTTP_LISTEN_MAX ? c->nlisten : HTTP_LISTEN_MAX;
+	st->nlisten = c->nlisten < HTTP_LISTEN_MAX ? c->nlisten : HTTP_LISTEN_MAX;
 	for (unsigned i = 0; i < c->ntoken && i < HTTP_TOKENS_MAX; i++)
-		str_copy(st.tokens[i], sizeof(st.tokens[i]), c->token[i]);
-	st.ntokens = c->ntoken < HTTP_TOKENS_MAX ? c->ntoken : HTTP_TOKENS_MAX;
-	st.legacy_cgi = c->legacy_cgi;
-	st.max_body = c->max_body;
-	st.max_parts = gw->cfg.gateway.max_parts;
+		str_copy(st->tokens[i], sizeof(st->tokens[i]), c->token[i]);
+	st->ntokens = c->ntoken < HTTP_TOKENS_MAX ? c->ntoken : HTTP_TOKENS_MAX;
+	st->legacy_cgi = c->legacy_cgi;
+	st->max_body = c->max_body;
+	st->max_parts = gw->cfg.gateway.max_parts;
 	for (unsigned i = 0; i < gw->cfg.gateway.allow_prefixes.n && i < HTTP_PREFIXES_MAX; i++)
-		str_copy(st.allow_prefixes[i], sizeof(st.allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
-	st.nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
-									     : HTTP_PREFIXES_MAX;
+		str_copy(st->allow_prefixes[i], sizeof(st->allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
+	st->nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
+									      : HTTP_PREFIXES_MAX;
+	st->alert_parts = c->alert_parts;
+	_Static_assert(sizeof(st->groups) == sizeof(gw->cfg.group), "the config's groups are the HTTP layer's");
+	memcpy(st->groups, gw->cfg.group, sizeof(st->groups));
+	st->ngroups = gw->cfg.ngroup;
+}
+
+int gw_http_start(struct gateway *gw, char *why, size_t whylen)
+{
+	static struct http_settings st;
+
+	if (gw->cfg.http.nlisten == 0)
+		return 0;
+	http_settings_from(gw, &st);
 	return http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
+}
+
+void gw_http_reload(struct gateway *gw)
+{
+	static struct http_settings st;
+
+	if (!gw->http)
+		return;
+	http_settings_from(gw, &st);
+	http_update(gw->http, &st);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "request.h"
 
 #define CONFIG_MODEMS_MAX 8
 #define CONFIG_LISTEN_MAX 8
@@ -29,6 +30,7 @@
 #define CONFIG_PHONE_SIZE 24            /* '+' and up to 20 digits (TS 23.040 9.1.2.5) */
 #define CONFIG_ADDR_SIZE 46             /* INET6_ADDRSTRLEN */
 #define CONFIG_PREFIXES_MAX 16          /* allow_prefixes entries */
+#define CONFIG_GROUPS_MAX REQ_GROUPS_MAX /* [group NAME] sections */
 #define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
 
 struct config_listen {
@@ -71,6 +73,7 @@ struct config_http {
 	unsigned ntoken;
 	bool legacy_cgi;
 	unsigned max_body;                      /* bytes */
+	unsigned alert_parts;                   /* the receivers' texts (alerts.c) cut to this many parts, and max_parts */
 };
 
 struct config_modem {
@@ -90,6 +93,9 @@ struct config {
 	struct config_http http;
 	struct config_modem modem[CONFIG_MODEMS_MAX];
 	unsigned nmodem;
+	/* [group NAME] members = ...: "to=NAME" wherever a number is taken. */
+	struct req_group group[CONFIG_GROUPS_MAX];
+	unsigned ngroup;
 };
 
 /* The defaults of every key, and no modem. */

@@ -158,6 +158,7 @@ static void reload(struct gateway *gw)
 		       modem_config_same(&next.modem[i], &gw->cfg.modem[i]);
 	gw->cfg = next;
 	log_set_level(gw->cfg.gateway.log_level);
+	gw_http_reload(gw);
 	log_info("config reloaded from %s (%u modems%s)", gw->config_path, gw->cfg.nmodem,
 		 same ? ", unchanged" : ", restarting them");
 	if (!same) {
