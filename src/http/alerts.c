@@ -79,6 +79,25 @@ static void put_clean(struct buf *b, const char *s, size_t n)
 		b->p[--b->len] = '\0';
 }
 
+/* sep and the clean value, when anything is left of the value; sep only
+ * when b has grown since start. */
+static bool put_clean_after(struct buf *b, size_t start, const char *sep, const char *s, size_t n)
+{
+	struct buf t = { 0 };
+	bool any;
+
+	put_clean(&t, s, n);
+	b->oom |= t.oom;
+	any = t.len > 0;
+	if (any) {
+		if (b->len > start)
+			put_str(b, sep);
+		put(b, t.p, t.len);
+	}
+	free(t.p);
+	return any;
+}
+
 static bool blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -144,34 +163,38 @@ static void put_where(struct buf *b, json_object *labels, const struct group *g)
 	unsigned shown = 0;
 
 	if (!g->severity && (s = text_of(labels, "severity", &n)))
-		put_clean(b, s, n);
-	if ((s = text_of(labels, "instance", &n))) {
-		if (b->len > start)
-			put_str(b, ", ");
-		put_clean(b, s, n);
+		put_clean_after(b, start, ", ", s, n);
+	if ((s = text_of(labels, "instance", &n)) && put_clean_after(b, start, ", ", s, n))
 		return;
-	}
-	if (!labels || !json_object_is_type(labels, json_type_object))
+	if (!labels)
 		return;
 	it = json_object_iter_begin(labels);
 	end = json_object_iter_end(labels);
 	for (; !json_object_iter_equal(&it, &end) && shown < ALERTS_WHERE_LABELS; json_object_iter_next(&it)) {
 		const char *key = json_object_iter_peek_name(&it);
 		json_object *v = json_object_iter_peek_value(&it);
+		struct buf k = { 0 }, val = { 0 };
 
 		if (strcmp(key, "alertname") == 0 || strcmp(key, "severity") == 0 ||
 		    !json_object_is_type(v, json_type_string))
 			continue;
 		s = json_object_get_string(v);
 		n = (size_t)json_object_get_string_len(v);
-		if (blank(s, n) || same_value(g->common, key, s, n))
+		if (same_value(g->common, key, s, n))
 			continue;
-		if (b->len > start)
-			put_str(b, ", ");
-		put_clean(b, key, strlen(key));
-		put_str(b, "=");
-		put_clean(b, s, n);
-		shown++;
+		put_clean(&k, key, strlen(key));
+		put_clean(&val, s, n);
+		b->oom |= k.oom || val.oom;
+		if (k.len && val.len) {
+			if (b->len > start)
+				put_str(b, ", ");
+			put(b, k.p, k.len);
+			put_str(b, "=");
+			put(b, val.p, val.len);
+			shown++;
+		}
+		free(k.p);
+		free(val.p);
 	}
 }
 
@@ -182,7 +205,7 @@ static void put_alert(struct buf *b, json_object *alert, const struct group *g, 
 	json_object *ann = member(alert, "annotations", json_type_object);
 	struct buf where = { 0 };
 	const char *s, *sum;
-	size_t n, start, sum_len = 0;
+	size_t n, start, sum_len = 0, mark = b->len;
 
 	if (!(sum = text_of(ann, "summary", &sum_len)) && !(sum = text_of(ann, "description", &sum_len)))
 		sum = text_of(ann, "message", &sum_len);
@@ -204,10 +227,11 @@ static void put_alert(struct buf *b, json_object *alert, const struct group *g, 
 			put_str(b, ")");
 	}
 	free(where.p);
-	if (sum) {
-		if (b->len > start)
-			put_str(b, ": ");
-		put_clean(b, sum, sum_len);
+	if (sum)
+		put_clean_after(b, start, ": ", sum, sum_len);
+	if (b->len == start && b->p) {
+		b->len = mark; /* nothing to show: no "resolved: " alone */
+		b->p[mark] = '\0';
 	}
 }
 
@@ -389,15 +413,10 @@ static int from_alerts(json_object *payload, json_object *alerts, struct lines *
 			 nfiring ? ", " : "", nresolved);
 		put_str(&l->text, count);
 	}
-	if (g.name) {
-		put_str(&l->text, ": ");
-		put_clean(&l->text, g.name, g.name_len);
-	}
-	if (g.severity) {
-		put_str(&l->text, " (");
-		put_clean(&l->text, g.severity, g.severity_len);
+	if (g.name)
+		put_clean_after(&l->text, 0, ": ", g.name, g.name_len);
+	if (g.severity && put_clean_after(&l->text, 0, " (", g.severity, g.severity_len))
 		put_str(&l->text, ")");
-	}
 	l->header = l->text.len;
 	/* Firing first: they are what someone has to act on. */
 	for (int pass = 0; pass < 2; pass++) {
