@@ -33,7 +33,7 @@ struct msg_result {
 };
 
 /* Checks and stages one message for each recipient: all or none. 0, or
- * -EINVAL with why. */
+ * -EINVAL with why. m->to holds numbers: req_expand_groups has run. */
 static int stage_message(struct http_server *h, struct http_pending *p, const struct msg_req *m,
 			 struct msg_result *res, char *why, size_t whylen)
 {
@@ -41,7 +41,6 @@ static int stage_message(struct http_server *h, struct http_pending *p, const st
 	size_t mark = h->batch.n;
 	int rc = req_prepare(m, h->st.max_parts, &files, why, whylen);
 
-	/* m->to holds numbers only here: req_expand_groups ran. */
 	if (rc < 0)
 		return rc;
 	for (unsigned i = 0; i < m->nto; i++) {
