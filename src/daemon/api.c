@@ -237,35 +237,48 @@ static const struct http_ops api_ops = {
 
 #define TLS_FILE_MAX (256 * 1024) /* a certificate chain or a key in PEM */
 
-int gw_http_start(struct gateway *gw, char *why, size_t whylen)
+/* The HTTP layer's copy of the config. */
+static void http_settings_from(const struct gateway *gw, struct http_settings *st)
 {
 	const struct config_http *c = &gw->cfg.http;
-	struct http_settings st = { 0 };
+
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < c->nlisten && i < HTTP_LISTEN_MAX; i++) {
+		st->listen[i].family = c->listen[i].family;
+		str_copy(st->listen[i].addr, sizeof(st->listen[i].addr), c->listen[i].addr);
+		st->listen[i].port = c->listen[i].port;
+	}
+	st->nlisten = c->nlisten < HTTP_LISTEN_MAX ? c->nlisten : HTTP_LISTEN_MAX;
+	for (unsigned i = 0; i < c->ntoken && i < HTTP_TOKENS_MAX; i++)
+		str_copy(st->tokens[i], sizeof(st->tokens[i]), c->token[i]);
+	st->ntokens = c->ntoken < HTTP_TOKENS_MAX ? c->ntoken : HTTP_TOKENS_MAX;
+	st->legacy_cgi = c->legacy_cgi;
+	st->max_body = c->max_body;
+	st->max_parts = gw->cfg.gateway.max_parts;
+	for (unsigned i = 0; i < gw->cfg.gateway.allow_prefixes.n && i < HTTP_PREFIXES_MAX; i++)
+		str_copy(st->allow_prefixes[i], sizeof(st->allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
+	st->nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
+									      : HTTP_PREFIXES_MAX;
+	st->alert_parts = c->alert_parts;
+	_Static_assert(sizeof(st->groups) == sizeof(gw->cfg.group), "the config's groups are the HTTP layer's");
+	memcpy(st->groups, gw->cfg.group, sizeof(st->groups));
+	st->ngroups = gw->cfg.ngroup;
+}
+
+int gw_http_start(struct gateway *gw, char *why, size_t whylen)
+{
+	static struct http_settings st;
+	const struct config_http *c = &gw->cfg.http;
+	char *cert = NULL, *key = NULL;
+	ssize_t n = 0, k = 0;
+	int rc;
 
 	if (c->nlisten == 0)
 		return 0;
-	for (unsigned i = 0; i < c->nlisten && i < HTTP_LISTEN_MAX; i++) {
-		st.listen[i].family = c->listen[i].family;
-		str_copy(st.listen[i].addr, sizeof(st.listen[i].addr), c->listen[i].addr);
-		st.listen[i].port = c->listen[i].port;
-	}
-	st.nlisten = c->nlisten < HTTP_LISTEN_MAX ? c->nlisten : HTTP_LISTEN_MAX;
-	for (unsigned i = 0; i < c->ntoken && i < HTTP_TOKENS_MAX; i++)
-		str_copy(st.tokens[i], sizeof(st.tokens[i]), c->token[i]);
-	st.ntokens = c->ntoken < HTTP_TOKENS_MAX ? c->ntoken : HTTP_TOKENS_MAX;
-	st.legacy_cgi = c->legacy_cgi;
-	st.max_body = c->max_body;
-	st.max_parts = gw->cfg.gateway.max_parts;
-	for (unsigned i = 0; i < gw->cfg.gateway.allow_prefixes.n && i < HTTP_PREFIXES_MAX; i++)
-		str_copy(st.allow_prefixes[i], sizeof(st.allow_prefixes[i]), gw->cfg.gateway.allow_prefixes.p[i]);
-	st.nallow = gw->cfg.gateway.allow_prefixes.n < HTTP_PREFIXES_MAX ? gw->cfg.gateway.allow_prefixes.n
-									     : HTTP_PREFIXES_MAX;
+	http_settings_from(gw, &st);
 	if (c->tls_cert[0]) {
-		char *cert = NULL, *key = NULL;
-		ssize_t n = read_file_at(AT_FDCWD, c->tls_cert, TLS_FILE_MAX, &cert);
-		ssize_t k = n < 0 ? 0 : read_file_at(AT_FDCWD, c->tls_key, TLS_FILE_MAX, &key);
-		int rc;
-
+		n = read_file_at(AT_FDCWD, c->tls_cert, TLS_FILE_MAX, &cert);
+		k = n < 0 ? 0 : read_file_at(AT_FDCWD, c->tls_key, TLS_FILE_MAX, &key);
 		if (n < 0 || k < 0) {
 			snprintf(why, whylen, "%s: %s", n < 0 ? c->tls_cert : c->tls_key, strerror((int)-(n < 0 ? n : k)));
 			free(cert);
@@ -273,11 +286,22 @@ int gw_http_start(struct gateway *gw, char *why, size_t whylen)
 		}
 		st.tls_cert_pem = cert;
 		st.tls_key_pem = key;
-		rc = http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
-		explicit_bzero(key, (size_t)k);
-		free(key);
-		free(cert);
-		return rc;
 	}
-	return http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
+	rc = http_start(&gw->http, &gw->loop, &st, &gw->spool, &api_ops, gw, why, whylen);
+	if (key)
+		explicit_bzero(key, (size_t)k);
+	free(key);
+	free(cert);
+	st.tls_cert_pem = st.tls_key_pem = NULL;
+	return rc;
+}
+
+void gw_http_reload(struct gateway *gw)
+{
+	static struct http_settings st;
+
+	if (!gw->http)
+		return;
+	http_settings_from(gw, &st);
+	http_update(gw->http, &st);
 }

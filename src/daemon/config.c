@@ -13,9 +13,10 @@
 #include "event.h"
 #include "log.h"
 #include "proc.h"
+#include "smsfile.h"
 #include "util.h"
 
-enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK };
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROUP };
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
@@ -33,6 +34,7 @@ enum type {
 	T_PREFIXES,     /* comma-separated phone number prefixes */
 	T_URL,          /* http://... or https://..., printable, no spaces */
 	T_EVENTS,       /* webhook event names, comma-separated, or all */
+	T_MEMBERS,      /* numbers separated by commas and/or spaces, each as at the door (req_check_number) */
 };
 
 #define REQUIRED 0x1u
@@ -58,6 +60,7 @@ struct config_key {
 #define HTTP_ARRAY(f, n) ARRAY(struct config_http, f, n)
 #define MODEM(f) FIELD(struct config_modem, f)
 #define HOOK(f) FIELD(struct config_webhook, f)
+#define GROUP(f) FIELD(struct req_group, f)
 
 /* Every key, once: name, section, type, range, storage, default, flags. */
 static const struct config_key keys[] = {
@@ -85,6 +88,7 @@ static const struct config_key keys[] = {
 	{ "max_body",             SEC_HTTP,    T_UINT,   1024, 16777216, HTTP(max_body),           "65536",  0 },
 	{ "tls_cert",             SEC_HTTP,    T_PATH,   0,   0,        HTTP(tls_cert),            NULL,     0 },
 	{ "tls_key",              SEC_HTTP,    T_PATH,   0,   0,        HTTP(tls_key),             NULL,     0 },
+	{ "alert_parts",          SEC_HTTP,    T_UINT,   1,   255,      HTTP(alert_parts),         "2",      0 },
 	{ "device",               SEC_MODEM,   T_PATH,   0,   0,        MODEM(device),             NULL,     REQUIRED },
 	{ "baud",                 SEC_MODEM,   T_BAUD,   0,   0,        MODEM(baud),               "115200", 0 },
 	{ "pin",                  SEC_MODEM,   T_PIN,    0,   0,        MODEM(pin),                NULL,     0 },
@@ -98,6 +102,7 @@ static const struct config_key keys[] = {
 	{ "timeout",              SEC_WEBHOOK, T_UINT,   1,   300,      HOOK(timeout),             "10",     0 },
 	{ "retry_cap",            SEC_WEBHOOK, T_DURATION, 1, 86400,    HOOK(retry_cap),           "5m",     0 },
 	{ "max_queued",           SEC_WEBHOOK, T_UINT,   1,   1000000,  HOOK(max_queued),          "10000",  0 },
+	{ "members",              SEC_GROUP,   T_MEMBERS, 0,  0,        GROUP(member),             NULL,     REQUIRED },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -117,6 +122,7 @@ struct parser {
 	unsigned gw_line, http_line;
 	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
 	unsigned seen_webhook[CONFIG_WEBHOOKS_MAX][NKEYS];
+	unsigned seen_group[CONFIG_GROUPS_MAX][NKEYS], group_line[CONFIG_GROUPS_MAX];
 	unsigned listen_line[CONFIG_LISTEN_MAX];
 };
 
@@ -353,6 +359,36 @@ static int set_events(struct parser *ps, const struct config_key *k, unsigned *s
 	return 0;
 }
 
+/* "+4917..., +4916... 0170..." into a group (base): each number checked
+ * as at the door; a repeat is kept once. */
+static int set_members(struct parser *ps, const struct config_key *k, struct req_group *g, const char *v)
+{
+	g->nmember = 0;
+	while (*v) {
+		size_t len = strcspn(v, ", \t");
+		char why[128];
+		bool dup = false;
+
+		if (len) {
+			if (req_check_number(v, len, why, sizeof(why)) < 0)
+				return fail(ps, ps->line, "%s: \"%.*s\": %s", k->name, (int)len, v, why);
+			for (unsigned i = 0; i < g->nmember && !dup; i++)
+				dup = strlen(g->member[i]) == len && memcmp(g->member[i], v, len) == 0;
+			if (!dup && g->nmember >= REQ_RECIPIENTS_MAX)
+				return fail(ps, ps->line, "%s: more than %d numbers", k->name, REQ_RECIPIENTS_MAX);
+			if (!dup) {
+				memcpy(g->member[g->nmember], v, len);
+				g->member[g->nmember++][len] = '\0';
+			}
+		}
+		v += len;
+		v += strspn(v, ", \t");
+	}
+	if (g->nmember == 0)
+		return fail(ps, ps->line, "%s: no number", k->name);
+	return 0;
+}
+
 static int set_value(struct parser *ps, const struct config_key *k, void *base, const char *v)
 {
 	char *slot = (char *)base + k->offset;
@@ -475,6 +511,9 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 		break;
 	case T_EVENTS:
 		rc = set_events(ps, k, (unsigned *)(void *)slot, v);
+		break;
+	case T_MEMBERS:
+		rc = set_members(ps, k, base, v);
 		break;
 	}
 	if (rc == 0 && count)
@@ -613,6 +652,35 @@ static int open_webhook(struct parser *ps, const char *name)
 	return 0;
 }
 
+static int open_group(struct parser *ps, const char *name)
+{
+	struct config *c = ps->c;
+	struct req_group *g;
+
+	if (!*name)
+		return fail(ps, ps->line, "[group] needs a name: [group NAME]");
+	if (!req_group_name_valid(name, strlen(name)))
+		return fail(ps, ps->line,
+			    "bad group name \"%s\" (a letter, then up to %d of A-Z a-z 0-9 _ . -: it must not look like a number)",
+			    name, REQ_GROUP_NAME_SIZE - 2);
+	for (unsigned i = 0; i < c->ngroup; i++) {
+		if (strcmp(c->group[i].name, name) == 0)
+			return fail(ps, ps->line, "duplicate group \"%s\" (first on line %u)", name, ps->group_line[i]);
+	}
+	if (c->ngroup >= CONFIG_GROUPS_MAX)
+		return fail(ps, ps->line, "more than %d [group] sections", CONFIG_GROUPS_MAX);
+	g = &c->group[c->ngroup];
+	memset(g, 0, sizeof(*g));
+	memcpy(g->name, name, strlen(name) + 1);
+	ps->group_line[c->ngroup] = ps->line;
+	ps->seen = ps->seen_group[c->ngroup];
+	ps->base = g;
+	ps->sec = SEC_GROUP;
+	snprintf(ps->where, sizeof(ps->where), "[group %s]", name);
+	c->ngroup++;
+	return 0;
+}
+
 /* s: the line from '[', comment cut and trimmed. */
 static int parse_section(struct parser *ps, char *s)
 {
@@ -635,6 +703,8 @@ static int parse_section(struct parser *ps, char *s)
 		return open_modem(ps, arg);
 	if (strcmp(name, "webhook") == 0)
 		return open_webhook(ps, arg);
+	if (strcmp(name, "group") == 0)
+		return open_group(ps, arg);
 	if (strcmp(name, "gateway") == 0) {
 		ps->sec = SEC_GATEWAY;
 		ps->base = &ps->c->gateway;
@@ -777,6 +847,10 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		snprintf(where, sizeof(where), "[webhook %s]", c->webhook[i].name);
 		rc = missing_keys(ps, SEC_WEBHOOK, ps->seen_webhook[i], (unsigned)c->webhook[i].line, where);
 	}
+	for (unsigned i = 0; rc == 0 && i < c->ngroup; i++) {
+		snprintf(where, sizeof(where), "[group %s]", c->group[i].name);
+		rc = missing_keys(ps, SEC_GROUP, ps->seen_group[i], ps->group_line[i], where);
+	}
 	if (rc < 0)
 		return rc;
 	if (!h->tls_cert[0] != !h->tls_key[0]) {
@@ -784,6 +858,17 @@ static int check_whole(struct parser *ps, unsigned last_line)
 
 		return fail(ps, l, "[http] has %s but no %s: HTTPS needs both", h->tls_cert[0] ? "tls_cert" : "tls_key",
 			    h->tls_cert[0] ? "tls_key" : "tls_cert");
+	}
+	/* A member the allow-list refuses would be refused at every send. */
+	for (unsigned i = 0; i < c->ngroup; i++) {
+		const struct req_group *g = &c->group[i];
+
+		for (unsigned j = 0; j < g->nmember; j++) {
+			if (!smsfile_number_allowed(g->member[j], strlen(g->member[j]), c->gateway.allow_prefixes.p[0],
+						    sizeof(c->gateway.allow_prefixes.p[0]), c->gateway.allow_prefixes.n))
+				return fail(ps, ps->seen_group[i][key_index("members")],
+					    "[group %s]: %s is not in allow_prefixes", g->name, g->member[j]);
+		}
 	}
 	if (c->nmodem == 0)
 		return fail(ps, last_line, "no [modem NAME] section");

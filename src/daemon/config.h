@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "request.h"
 
 #define CONFIG_MODEMS_MAX 8
 #define CONFIG_LISTEN_MAX 8
@@ -31,6 +32,7 @@
 #define CONFIG_PREFIXES_MAX 16          /* allow_prefixes entries */
 #define CONFIG_WEBHOOKS_MAX 4           /* [webhook NAME] sections */
 #define CONFIG_URL_SIZE 512
+#define CONFIG_GROUPS_MAX REQ_GROUPS_MAX /* [group NAME] sections */
 #define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
 
 struct config_listen {
@@ -75,6 +77,7 @@ struct config_http {
 	unsigned max_body;                      /* bytes */
 	/* HTTPS on every listener when both are set (PEM files). */
 	char tls_cert[CONFIG_PATH_SIZE], tls_key[CONFIG_PATH_SIZE];
+	unsigned alert_parts;                   /* the receivers' texts (alerts.c) cut to this many parts, and max_parts */
 };
 
 struct config_modem {
@@ -107,6 +110,9 @@ struct config {
 	unsigned nmodem;
 	struct config_webhook webhook[CONFIG_WEBHOOKS_MAX];
 	unsigned nwebhook;
+	/* [group NAME] members = ...: "to=NAME" wherever a number is taken. */
+	struct req_group group[CONFIG_GROUPS_MAX];
+	unsigned ngroup;
 };
 
 /* The defaults of every key, and no modem. */

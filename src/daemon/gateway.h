@@ -197,6 +197,8 @@ int gw_cancel(struct gateway *gw, const char *id);
 
 /* api.c: the HTTP API's view of the gateway. */
 int gw_http_start(struct gateway *gw, char *why, size_t whylen);
+/* After a reload: everything but the listeners (those need a restart). */
+void gw_http_reload(struct gateway *gw);
 
 /* retention.c: trims sent/, failed/, incoming/, status/ (count and age). */
 void gw_retention_run(struct gateway *gw);

@@ -161,6 +161,7 @@ static void reload(struct gateway *gw)
 	gw->cfg = next;
 	log_set_level(gw->cfg.gateway.log_level);
 	gw_webhooks_reload(gw, &old);
+	gw_http_reload(gw);
 	log_info("config reloaded from %s (%u modems%s)", gw->config_path, gw->cfg.nmodem,
 		 same ? ", unchanged" : ", restarting them");
 	if (!same) {

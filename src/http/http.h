@@ -15,6 +15,7 @@
 
 #include "loop.h"
 #include "queue.h"
+#include "request.h"
 
 #define HTTP_LISTEN_MAX 8
 #define HTTP_TOKENS_MAX 8
@@ -37,6 +38,9 @@ struct http_settings {
 	/* HTTPS on every listener: the PEM texts (NUL-terminated; the server
 	 * keeps its own copies), or NULL for plain HTTP. */
 	const char *tls_cert_pem, *tls_key_pem;
+	unsigned alert_parts;                   /* the receivers' texts are cut to this (and max_parts) */
+	struct req_group groups[REQ_GROUPS_MAX];
+	unsigned ngroups;
 };
 
 /* What the HTTP layer asks of the daemon. */
@@ -62,6 +66,10 @@ struct http_server;
 
 int http_start(struct http_server **out, struct loop *l, const struct http_settings *st, struct spool *spool,
 	       const struct http_ops *ops, void *ctx, char *why, size_t whylen);
+/* New settings from a reloaded config: tokens, limits, allow_prefixes,
+ * groups. When the listeners differ nothing changes (they need a restart,
+ * and the token rules depend on them). */
+void http_update(struct http_server *h, const struct http_settings *st);
 void http_stop(struct http_server *h);
 
 #endif

@@ -28,6 +28,96 @@ int req_check_number(const char *s, size_t len, char *why, size_t whylen)
 	return 0;
 }
 
+bool req_group_name_valid(const char *s, size_t len)
+{
+	if (len == 0 || len >= REQ_GROUP_NAME_SIZE || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		      ch == '.' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+const struct req_group *req_group_find(const struct req_group *g, unsigned ngroups, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < ngroups; i++) {
+		if (strlen(g[i].name) == len && memcmp(g[i].name, name, len) == 0)
+			return &g[i];
+	}
+	return NULL;
+}
+
+/* The digits that identify a number: an international one written with
+ * '+', "00" or neither is the same number. */
+static void number_key(const char *s, size_t len, const char **k, size_t *klen)
+{
+	if (len && s[0] == '+') {
+		s++;
+		len--;
+	} else if (len >= 2 && s[0] == '0' && s[1] == '0') {
+		s += 2;
+		len -= 2;
+	}
+	*k = s;
+	*klen = len;
+}
+
+static bool same_number(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *ka, *kb;
+	size_t la, lb;
+
+	number_key(a, alen, &ka, &la);
+	number_key(b, blen, &kb, &lb);
+	return la == lb && memcmp(ka, kb, la) == 0;
+}
+
+int req_expand_groups(struct msg_req *m, const struct req_group *g, unsigned ngroups, char *why, size_t whylen)
+{
+	const char *to[REQ_RECIPIENTS_MAX];
+	size_t to_len[REQ_RECIPIENTS_MAX];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->nto; i++) {
+		const struct req_group *grp = NULL;
+		unsigned count = 1;
+
+		if (req_group_name_valid(m->to[i], m->to_len[i])) {
+			grp = req_group_find(g, ngroups, m->to[i], m->to_len[i]);
+			if (!grp) {
+				snprintf(why, whylen, "unknown recipient group \"%.*s\" (no [group %.*s] in the config)",
+					 (int)m->to_len[i], m->to[i], (int)m->to_len[i], m->to[i]);
+				return -EINVAL;
+			}
+			count = grp->nmember;
+		}
+		for (unsigned k = 0; k < count; k++) {
+			const char *s = grp ? grp->member[k] : m->to[i];
+			size_t len = grp ? strlen(grp->member[k]) : m->to_len[i];
+			bool dup = false;
+
+			for (unsigned j = 0; j < n && !dup; j++)
+				dup = same_number(to[j], to_len[j], s, len);
+			if (dup)
+				continue;
+			if (n == REQ_RECIPIENTS_MAX) {
+				snprintf(why, whylen, "more than %d recipients (groups included)", REQ_RECIPIENTS_MAX);
+				return -EINVAL;
+			}
+			to[n] = s;
+			to_len[n++] = len;
+		}
+	}
+	memcpy(m->to, to, n * sizeof(to[0]));
+	memcpy(m->to_len, to_len, n * sizeof(to_len[0]));
+	m->nto = n;
+	return 0;
+}
+
 #define FILE_HEAD_MAX 256 /* To:, Flash:, Report:, Priority:, Validity:, Alphabet: and the blank line */
 
 char *req_build_file(const char *to, size_t to_len, const struct msg_req *m, size_t *len)
@@ -595,6 +685,8 @@ int legacy_sms_request(const struct legacy_in *in, struct legacy_answer *a)
 		m.text_len = message->value_len;
 		rc = 0;
 	}
+	if (rc == 0)
+		rc = req_expand_groups(&m, in->groups, in->ngroups, why, sizeof(why));
 	if (rc == 0)
 		rc = req_prepare(&m, in->max_parts, &a->files, why, sizeof(why));
 	if (rc == 0 && (rc = req_check_allowed(&m, in->allow, in->allow_stride, in->nallow, why, sizeof(why))) < 0)

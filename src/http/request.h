@@ -20,7 +20,21 @@
 #define REQ_CLIENT_ID_MAX 64
 #define REQ_VALIDITY_MAX_MIN (63ul * 7 * 24 * 60) /* TS 23.040 9.2.3.12.1: 63 weeks at most */
 
-/* Points into the caller's buffers (the JSON object, the form). */
+/* Recipient groups ([group NAME] in the config): a name that starts with
+ * a letter (so it never looks like a number) and its members, each a
+ * number that passed req_check_number. */
+#define REQ_GROUPS_MAX 16
+#define REQ_GROUP_NAME_SIZE 32          /* 1 to 31 of A-Z a-z 0-9 _ . -, a letter first */
+#define REQ_NUMBER_SIZE 24              /* '+', SMS_ADDR_DIGITS_MAX digits, NUL */
+
+struct req_group {
+	char name[REQ_GROUP_NAME_SIZE];
+	char member[REQ_RECIPIENTS_MAX][REQ_NUMBER_SIZE];
+	unsigned nmember;
+};
+
+/* Points into the caller's buffers (the JSON object, the form, the
+ * groups after req_expand_groups). */
 struct msg_req {
 	const char *to[REQ_RECIPIENTS_MAX];
 	size_t to_len[REQ_RECIPIENTS_MAX];
@@ -45,6 +59,17 @@ struct msg_files {
 /* A number at the door: '+' and digits only, 1 to SMS_ADDR_DIGITS_MAX
  * digits. 0, or -EINVAL with a sentence in why. */
 int req_check_number(const char *s, size_t len, char *why, size_t whylen);
+
+/* A group name: 1 to 31 of A-Z a-z 0-9 _ . -, starting with a letter. */
+bool req_group_name_valid(const char *s, size_t len);
+/* The group called name (len bytes), or NULL. */
+const struct req_group *req_group_find(const struct req_group *g, unsigned ngroups, const char *name, size_t len);
+/* Replaces each recipient that names a group (it starts with a letter)
+ * by the group's members, then drops repeated numbers (+49..., 0049...
+ * and 49... are one number), keeping the first. m->to then points into g.
+ * 0, or -EINVAL with why: an unknown group, more than REQ_RECIPIENTS_MAX
+ * recipients. Numbers themselves are checked later, by req_prepare. */
+int req_expand_groups(struct msg_req *m, const struct req_group *g, unsigned ngroups, char *why, size_t whylen);
 
 /* The smstools3 file for one recipient (malloc'd, *len bytes), or NULL
  * when the text is not UTF-8 or memory is short. The number must have
@@ -111,6 +136,8 @@ struct legacy_in {
 	const char (*tokens)[REQ_TOKEN_SIZE];
 	unsigned ntokens;
 	unsigned max_parts;
+	const struct req_group *groups; /* [group NAME]: "phone"/"to" may name one */
+	unsigned ngroups;
 	/* allow_prefixes: nallow NUL-terminated prefixes, allow_stride bytes
 	 * apart (smsfile_number_allowed); none: any number. */
 	const char *allow;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "durable.h"
 #include "http_int.h"
 #include "log.h"
@@ -32,7 +33,7 @@ struct msg_result {
 };
 
 /* Checks and stages one message for each recipient: all or none. 0, or
- * -EINVAL with why. */
+ * -EINVAL with why. m->to holds numbers: req_expand_groups has run. */
 static int stage_message(struct http_server *h, struct http_pending *p, const struct msg_req *m,
 			 struct msg_result *res, char *why, size_t whylen)
 {
@@ -64,6 +65,27 @@ static int stage_message(struct http_server *h, struct http_pending *p, const st
 	return rc;
 }
 
+/* 202's body: the first message's id, state, parts and encoding, and each
+ * recipient with its message id. */
+static json_object *accepted_json(const struct msg_req *m, const struct msg_result *res)
+{
+	json_object *answer = json_object_new_object(), *recips = json_object_new_array();
+
+	json_object_object_add(answer, "id", json_object_new_string(res->ids[0]));
+	json_object_object_add(answer, "state", json_object_new_string("queued"));
+	json_object_object_add(answer, "parts", json_object_new_int((int)res->parts));
+	json_object_object_add(answer, "encoding", json_object_new_string(sms_enc_name(res->enc)));
+	for (unsigned i = 0; i < m->nto; i++) {
+		json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "to", json_object_new_string_len(m->to[i], (int)m->to_len[i]));
+		json_object_object_add(e, "id", json_object_new_string(res->ids[i]));
+		json_object_array_add(recips, e);
+	}
+	json_object_object_add(answer, "recipients", recips);
+	return answer;
+}
+
 /* ---- legacy ------------------------------------------------------------- */
 
 static const struct form_param *param(const struct http_req *r, const char *name)
@@ -84,6 +106,8 @@ static enum MHD_Result route_legacy(struct http_server *h, struct MHD_Connection
 		.tokens = (const char (*)[REQ_TOKEN_SIZE])h->st.tokens,
 		.ntokens = h->st.ntokens,
 		.max_parts = h->st.max_parts,
+		.groups = h->st.groups,
+		.ngroups = h->st.ngroups,
 		.allow = h->st.allow_prefixes[0],
 		.allow_stride = sizeof(h->st.allow_prefixes[0]),
 		.nallow = h->st.nallow,
@@ -167,7 +191,7 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	struct msg_req m = { 0 };
 	struct msg_result res = { 0 };
-	json_object *body = NULL, *answer, *recips;
+	json_object *body = NULL, *answer;
 	struct http_pending *p;
 	char why[200], cname[160] = "";
 	const char *text;
@@ -188,6 +212,8 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 		h->refused++;
 		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "send application/json or a urlencoded form");
 	}
+	if (rc == 0)
+		rc = req_expand_groups(&m, h->st.groups, h->st.ngroups, why, sizeof(why));
 	if (rc == 0 && m.client_id) {
 		char *prev;
 
@@ -230,20 +256,7 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 		h->refused++;
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
 	}
-	answer = json_object_new_object();
-	json_object_object_add(answer, "id", json_object_new_string(res.ids[0]));
-	json_object_object_add(answer, "state", json_object_new_string("queued"));
-	json_object_object_add(answer, "parts", json_object_new_int((int)res.parts));
-	json_object_object_add(answer, "encoding", json_object_new_string(sms_enc_name(res.enc)));
-	recips = json_object_new_array();
-	for (unsigned i = 0; i < m.nto; i++) {
-		json_object *e = json_object_new_object();
-
-		json_object_object_add(e, "to", json_object_new_string_len(m.to[i], (int)m.to_len[i]));
-		json_object_object_add(e, "id", json_object_new_string(res.ids[i]));
-		json_object_array_add(recips, e);
-	}
-	json_object_object_add(answer, "recipients", recips);
+	answer = accepted_json(&m, &res);
 	text = json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (cname[0]) {
 		str_copy(p->client, sizeof(p->client), cname);
@@ -254,6 +267,90 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	json_object_put(answer);
 	json_object_put(body);
 	return rc;
+}
+
+/* POST /api/v1/alertmanager?to=... and /api/v1/grafana?to=...: the
+ * payload becomes one short text (alerts.c), cut to alert_parts, sent to
+ * each number or group in "to" through the same checks, limits and group
+ * commit as any message. */
+static enum MHD_Result route_receiver(struct http_server *h, struct MHD_Connection *c, struct http_req *r,
+				      enum alerts_source src)
+{
+	const struct form_param *to = param(r, "to");
+	struct msg_req m = { 0 };
+	struct msg_result res = { 0 };
+	struct http_pending *p = NULL;
+	json_object *body, *answer;
+	const char *jerr = NULL;
+	char why[200], *text = NULL;
+	size_t text_len = 0, i = 0;
+	unsigned cap = h->st.alert_parts < h->st.max_parts ? h->st.alert_parts : h->st.max_parts;
+	enum MHD_Result ret;
+	int rc = 0;
+
+	if (!to || !to->value_len) {
+		h->refused++;
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "\"to\" is required in the URL: ?to=NUMBER or ?to=GROUP");
+	}
+	/* Several, separated by commas or spaces. */
+	while (i < to->value_len && rc == 0) {
+		size_t start;
+
+		while (i < to->value_len && (to->value[i] == ',' || to->value[i] == ' '))
+			i++;
+		start = i;
+		while (i < to->value_len && to->value[i] != ',' && to->value[i] != ' ')
+			i++;
+		if (i == start)
+			break;
+		if (m.nto == REQ_RECIPIENTS_MAX) {
+			snprintf(why, sizeof(why), "\"to\" takes 1 to %d numbers or groups", REQ_RECIPIENTS_MAX);
+			rc = -EINVAL;
+			break;
+		}
+		m.to[m.nto] = to->value + start;
+		m.to_len[m.nto++] = i - start;
+	}
+	if (rc == 0 && m.nto == 0) {
+		snprintf(why, sizeof(why), "\"to\" is required in the URL: ?to=NUMBER or ?to=GROUP");
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = req_expand_groups(&m, h->st.groups, h->st.ngroups, why, sizeof(why));
+	if (rc < 0) {
+		h->refused++;
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	}
+	body = parse_json(r->body, r->body_len, &jerr);
+	if (!body) {
+		h->refused++;
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", jerr);
+	}
+	rc = alerts_text(src, body, cap, &text, &text_len, why, sizeof(why));
+	json_object_put(body);
+	if (rc == -ENOMEM)
+		return MHD_NO;
+	if (rc == 0) {
+		m.text = text;
+		m.text_len = text_len;
+		p = calloc(1, sizeof(*p));
+		rc = p ? stage_message(h, p, &m, &res, why, sizeof(why)) : -ENOMEM;
+	}
+	if (rc < 0) {
+		free(p);
+		free(text);
+		h->refused++;
+		if (rc == -ENOMEM)
+			return MHD_NO;
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	}
+	answer = accepted_json(&m, &res);
+	json_object_object_add(answer, "text", json_object_new_string_len(text, (int)text_len));
+	ret = http_defer(h, c, r, p, MHD_HTTP_ACCEPTED, "application/json",
+			 strdup(json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_put(answer);
+	free(text);
+	return ret;
 }
 
 static json_object *record_json(struct http_server *h, const struct msg_record *rec, bool pending)
@@ -485,6 +582,11 @@ enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, stru
 		if (get)
 			return route_list(h, c, r);
 		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
+	}
+	if (strcmp(u, "/api/v1/alertmanager") == 0 || strcmp(u, "/api/v1/grafana") == 0) {
+		if (post)
+			return route_receiver(h, c, r, u[8] == 'a' ? ALERTS_ALERTMANAGER : ALERTS_GRAFANA);
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
 	}
 	if (strncmp(u, "/api/v1/messages/", 17) == 0) {
 		if (get)

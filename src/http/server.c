@@ -508,6 +508,32 @@ int http_start(struct http_server **out, struct loop *lp, const struct http_sett
 	return 0;
 }
 
+void http_update(struct http_server *h, const struct http_settings *st)
+{
+	bool same = st->nlisten == h->st.nlisten;
+
+	for (unsigned i = 0; same && i < st->nlisten; i++)
+		same = st->listen[i].family == h->st.listen[i].family && st->listen[i].port == h->st.listen[i].port &&
+		       strcmp(st->listen[i].addr, h->st.listen[i].addr) == 0;
+	/* The listeners are bound already. Tokens checked against other
+	 * addresses than these must not apply to these (no token is allowed
+	 * only on loopback): all or nothing. */
+	if (!same) {
+		log_warn("http: listen changed: the HTTP settings stay as they were until smsgated restarts");
+		return;
+	}
+	memcpy(h->st.tokens, st->tokens, sizeof(h->st.tokens));
+	h->st.ntokens = st->ntokens;
+	h->st.legacy_cgi = st->legacy_cgi;
+	h->st.max_body = st->max_body;
+	h->st.max_parts = st->max_parts;
+	memcpy(h->st.allow_prefixes, st->allow_prefixes, sizeof(h->st.allow_prefixes));
+	h->st.nallow = st->nallow;
+	h->st.alert_parts = st->alert_parts;
+	memcpy(h->st.groups, st->groups, sizeof(h->st.groups));
+	h->st.ngroups = st->ngroups;
+}
+
 void http_stop(struct http_server *h)
 {
 	if (!h)

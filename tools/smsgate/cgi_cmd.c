@@ -14,7 +14,8 @@
  * Which endpoint: the basename of SCRIPT_NAME ("sendsms" is Kannel's,
  * anything else the original "sms"), else PATH_INFO's last segment, else
  * argv[0]'s. The config: $SMSGATE_CONF or /etc/smsgate.conf ([gateway]
- * spool and max_parts, [http] token and max_body). Details of a failure go
+ * spool, max_parts and allow_prefixes, [http] token and max_body, the
+ * [group NAME] sections: "phone"/"to" may name a group). Details of a failure go
  * to stderr, which web servers put in their error log.
  */
 #include <errno.h>
@@ -223,6 +224,8 @@ int cli_cgi(int argc, char **argv)
 	in.allow = cfg.gateway.allow_prefixes.p[0];
 	in.allow_stride = sizeof(cfg.gateway.allow_prefixes.p[0]);
 	in.nallow = cfg.gateway.allow_prefixes.n;
+	in.groups = cfg.group;
+	in.ngroups = cfg.ngroup;
 	if (legacy_sms_request(&in, &a) < 0) {
 		free(buf);
 		return cgi_reply(500, LEGACY_TEXT_TYPE, "out of memory\n");

@@ -8,7 +8,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage:\n"
-	      "  smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER TEXT...\n"
+	      "  smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER|GROUP TEXT...\n"
 	      "  smsgate status [-c CONF | -u URL [-t TOKEN]]\n"
 	      "  smsgate check-config -c CONF\n"
 	      "  smsgate pdu decode [--json] [--no-smsc] HEX\n"

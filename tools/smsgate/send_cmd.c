@@ -1,11 +1,12 @@
 /*
- * smsgate send -c CONF [--flash] [--report] [--high] NUMBER TEXT...
+ * smsgate send -c CONF [--flash] [--report] [--high] NUMBER|GROUP TEXT...
  *
  * On the gateway itself the message goes straight into the spool's
  * outgoing/ as an smstools3 file, written durably (temp, fsync, rename),
  * so it is accepted even while smsgated is down: the daemon picks it up
  * when it (re)starts. The number and the text are checked first; nothing
- * is written for a refused message.
+ * is written for a refused message. A group ([group NAME] in the config)
+ * gives one file per member.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include "config.h"
 #include "durable.h"
 #include "queue.h"
+#include "request.h"
 #include "sms.h"
 
 /* -u URL: POST /api/v1/messages to a running smsgated. */
@@ -82,8 +84,11 @@ int cli_send(int argc, char **argv)
 	bool flash = false, report = false, high = false;
 	struct sms_address to;
 	struct sms_plan plan;
-	char err[512], id[SPOOL_ID_LEN + 1], name[64], *text, *file;
+	char err[512], id[SPOOL_ID_LEN + 1], names[REQ_RECIPIENTS_MAX][SPOOL_ID_LEN + 8], *text, *file;
+	const char *nums[REQ_RECIPIENTS_MAX];
+	unsigned nnum, done;
 	size_t len = 0, bad = 0, cap;
+	bool group;
 	int c, rc, dir, n;
 
 	optind = 1;
@@ -99,18 +104,36 @@ int cli_send(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER TEXT...\n");
+		fprintf(stderr, "usage: smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER|GROUP TEXT...\n");
 		return CLI_USAGE;
 	}
 	if (url)
 		return send_http(url, token, argc - optind, argv + optind, flash, report, high);
-	if (sms_address_parse(&to, argv[optind]) < 0) {
-		fprintf(stderr, "smsgate: invalid number '%s': use +<country><number> or national digits\n", argv[optind]);
+	group = req_group_name_valid(argv[optind], strlen(argv[optind]));
+	if (!group && sms_address_parse(&to, argv[optind]) < 0) {
+		fprintf(stderr, "smsgate: invalid number '%s': use +<country><number>, national digits or a group name\n",
+			argv[optind]);
 		return CLI_REFUSED;
 	}
 	if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "smsgate: %s\n", err);
 		return CLI_REFUSED;
+	}
+	if (group) {
+		/* [group NAME]: one file per member, each checked at config load. */
+		const struct req_group *g = req_group_find(cfg.group, cfg.ngroup, argv[optind], strlen(argv[optind]));
+
+		if (!g) {
+			fprintf(stderr, "smsgate: unknown recipient group \"%s\" (no [group %s] in %s)\n", argv[optind],
+				argv[optind], conf);
+			return CLI_REFUSED;
+		}
+		for (unsigned i = 0; i < g->nmember; i++)
+			nums[i] = g->member[i];
+		nnum = g->nmember;
+	} else {
+		nums[0] = to.str;
+		nnum = 1;
 	}
 	for (int i = optind + 1; i < argc; i++)
 		len += strlen(argv[i]) + 1;
@@ -135,10 +158,6 @@ int cli_send(int argc, char **argv)
 			cfg.gateway.max_parts);
 		goto refused;
 	}
-	n = snprintf(file, cap, "To: %s\n%s%s%sAlphabet: UTF-8\n\n%s", to.str, flash ? "Flash: yes\n" : "",
-		     report ? "Report: yes\n" : "", high ? "Priority: high\n" : "", text);
-	spool_new_id(id);
-	snprintf(name, sizeof(name), "send-%s", id);
 	if ((size_t)snprintf(err, sizeof(err), "%s/outgoing", cfg.gateway.spool) >= sizeof(err)) {
 		fprintf(stderr, "smsgate: spool path too long\n");
 		goto refused;
@@ -148,14 +167,25 @@ int cli_send(int argc, char **argv)
 		fprintf(stderr, "smsgate: %s: %s (is the spool set up? smsgated creates it)\n", err, strerror(errno));
 		goto refused;
 	}
-	rc = durable_write(dir, name, file, (size_t)n, 0);
-	close(dir);
-	if (rc < 0) {
-		fprintf(stderr, "smsgate: %s/%s: %s\n", err, name, strerror(-rc));
-		goto refused;
+	/* All or none: a failure takes back the files already written. */
+	for (done = 0; done < nnum; done++) {
+		n = snprintf(file, cap, "To: %s\n%s%s%sAlphabet: UTF-8\n\n%s", nums[done], flash ? "Flash: yes\n" : "",
+			     report ? "Report: yes\n" : "", high ? "Priority: high\n" : "", text);
+		spool_new_id(id);
+		snprintf(names[done], sizeof(names[done]), "send-%s", id);
+		rc = durable_write(dir, names[done], file, (size_t)n, 0);
+		if (rc < 0) {
+			fprintf(stderr, "smsgate: %s/%s: %s\n", err, names[done], strerror(-rc));
+			while (done-- > 0)
+				durable_unlink(dir, names[done], 0);
+			close(dir);
+			goto refused;
+		}
 	}
-	printf("queued %s/%s (%u part%s, %s)\n", err, name, plan.nparts, plan.nparts == 1 ? "" : "s",
-	       sms_enc_name(plan.enc));
+	close(dir);
+	for (unsigned i = 0; i < nnum; i++)
+		printf("queued %s/%s (%u part%s, %s)%s%s\n", err, names[i], plan.nparts, plan.nparts == 1 ? "" : "s",
+		       sms_enc_name(plan.enc), group ? " to " : "", group ? nums[i] : "");
 	free(file);
 	free(text);
 	return 0;
