@@ -12,9 +12,10 @@
 #include "config.h"
 #include "log.h"
 #include "proc.h"
+#include "sms.h"
 #include "util.h"
 
-enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM };
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_HEARTBEAT };
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
@@ -30,9 +31,11 @@ enum type {
 	T_DURATION,     /* 0, or a number with s|m|h|d (seconds without a unit), min..max seconds */
 	T_RATE,         /* 0, or N/DURATION: N in 1..CONFIG_RATE_MAX */
 	T_PREFIXES,     /* comma-separated phone number prefixes */
+	T_TEXT,         /* UTF-8 text for an SMS; '"' allowed inside */
 };
 
 #define REQUIRED 0x1u
+#define NONZERO 0x2u    /* T_DURATION: 0 (off) is not a value here */
 
 struct config_key {
 	const char *name;
@@ -54,6 +57,7 @@ struct config_key {
 #define HTTP(f) FIELD(struct config_http, f)
 #define HTTP_ARRAY(f, n) ARRAY(struct config_http, f, n)
 #define MODEM(f) FIELD(struct config_modem, f)
+#define HB(f) FIELD(struct config_heartbeat, f)
 
 /* Every key, once: name, section, type, range, storage, default, flags. */
 static const struct config_key keys[] = {
@@ -75,6 +79,10 @@ static const struct config_key keys[] = {
 	{ "rate_limit",           SEC_GATEWAY, T_RATE,   1,   604800,   GW(rate_limit),            "0",      0 },
 	{ "suppress_duplicates",  SEC_GATEWAY, T_DURATION, 1, 604800,   GW(suppress_duplicates),   "0",      0 },
 	{ "allow_prefixes",       SEC_GATEWAY, T_PREFIXES, 0, 0,        GW(allow_prefixes),        NULL,     0 },
+	{ "alarm_no_send",        SEC_GATEWAY, T_DURATION, 1, 604800,   GW(alarm_no_send),         "10m",    0 },
+	{ "alarm_stuck",          SEC_GATEWAY, T_DURATION, 1, 604800,   GW(alarm_stuck),           "30m",    0 },
+	{ "alarm_spool_full",     SEC_GATEWAY, T_UINT,   0,   100,      GW(alarm_spool_full),      "90",     0 },
+	{ "alarm_resets",         SEC_GATEWAY, T_RATE,   1,   604800,   GW(alarm_resets),          "5/1h",   0 },
 	{ "listen",               SEC_HTTP,    T_LISTEN, 0,   0,        HTTP_ARRAY(listen, nlisten), NULL,   0 },
 	{ "token",                SEC_HTTP,    T_TOKEN,  0,   0,        HTTP_ARRAY(token, ntoken), NULL,     0 },
 	{ "legacy_cgi",           SEC_HTTP,    T_BOOL,   0,   0,        HTTP(legacy_cgi),          "yes",    0 },
@@ -86,6 +94,9 @@ static const struct config_key keys[] = {
 	{ "reset_command",        SEC_MODEM,   T_CMD,    0,   0,        MODEM(reset_command),      NULL,     0 },
 	{ "submit_timeout",       SEC_MODEM,   T_UINT,   5,   600,      MODEM(submit_timeout),     "60",     0 },
 	{ "poll_interval",        SEC_MODEM,   T_UINT,   1,   3600,     MODEM(poll_interval),      "30",     0 },
+	{ "to",                   SEC_HEARTBEAT, T_PHONE, 0,  0,        HB(to),                    NULL,     REQUIRED },
+	{ "every",                SEC_HEARTBEAT, T_DURATION, 1, 31536000, HB(every),               NULL,     REQUIRED | NONZERO },
+	{ "text",                 SEC_HEARTBEAT, T_TEXT, 0,   0,        HB(text),                  NULL,     0 },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -104,6 +115,7 @@ struct parser {
 	char where[CONFIG_NAME_SIZE + 16]; /* "[modem usb0]" for messages */
 	unsigned gw_line, http_line;
 	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
+	unsigned seen_heartbeat[CONFIG_HEARTBEATS_MAX][NKEYS];
 	unsigned listen_line[CONFIG_LISTEN_MAX];
 };
 
@@ -151,6 +163,31 @@ static int parse_uint(const char *s, unsigned *out)
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or values
+ * past U+10FFFF. */
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		unsigned long cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (n > 3)
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
 }
 
 static int set_string(struct parser *ps, const struct config_key *k, char *slot, const char *v)
@@ -307,7 +344,7 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 
 	if (!*v)
 		return fail(ps, ps->line, "%s: empty value", k->name);
-	if (k->type != T_CMD && strchr(v, '"'))
+	if (k->type != T_CMD && k->type != T_TEXT && strchr(v, '"'))
 		return fail(ps, ps->line, "%s: stray '\"' in %s", k->name, v);
 	if (k->count_max) {
 		count = (unsigned *)(void *)((char *)base + k->count_offset);
@@ -409,12 +446,19 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 		break;
 	case T_DURATION:
 		rc = parse_duration(ps, k, v, (unsigned *)(void *)slot);
+		if (rc == 0 && (k->flags & NONZERO) && *(unsigned *)(void *)slot == 0)
+			return fail(ps, ps->line, "%s: must be more than 0", k->name);
 		break;
 	case T_RATE:
 		rc = set_rate(ps, k, (struct config_rate *)(void *)slot, v);
 		break;
 	case T_PREFIXES:
 		rc = set_prefixes(ps, k, (struct config_prefixes *)(void *)slot, v);
+		break;
+	case T_TEXT:
+		if (!utf8_valid(v))
+			return fail(ps, ps->line, "%s: not valid UTF-8", k->name);
+		rc = set_string(ps, k, slot, v);
 		break;
 	}
 	if (rc == 0 && count)
@@ -521,6 +565,35 @@ static int open_modem(struct parser *ps, const char *name)
 	return 0;
 }
 
+static int open_heartbeat(struct parser *ps, const char *name)
+{
+	struct config *c = ps->c;
+	struct config_heartbeat *hb;
+
+	if (!*name)
+		return fail(ps, ps->line, "[heartbeat] needs a name: [heartbeat NAME]");
+	if (!valid_modem_name(name))
+		return fail(ps, ps->line, "bad heartbeat name \"%s\" (1 to %d of A-Z a-z 0-9 _ . -)", name,
+			    CONFIG_NAME_SIZE - 1);
+	for (unsigned i = 0; i < c->nheartbeat; i++) {
+		if (strcmp(c->heartbeat[i].name, name) == 0)
+			return fail(ps, ps->line, "duplicate heartbeat \"%s\" (first on line %d)", name,
+				    c->heartbeat[i].line);
+	}
+	if (c->nheartbeat >= CONFIG_HEARTBEATS_MAX)
+		return fail(ps, ps->line, "more than %d [heartbeat] sections", CONFIG_HEARTBEATS_MAX);
+	hb = &c->heartbeat[c->nheartbeat];
+	memset(hb, 0, sizeof(*hb));
+	memcpy(hb->name, name, strlen(name) + 1);
+	hb->line = (int)ps->line;
+	ps->seen = ps->seen_heartbeat[c->nheartbeat];
+	ps->base = hb;
+	ps->sec = SEC_HEARTBEAT;
+	snprintf(ps->where, sizeof(ps->where), "[heartbeat %s]", name);
+	c->nheartbeat++;
+	return 0;
+}
+
 /* s: the line from '[', comment cut and trimmed. */
 static int parse_section(struct parser *ps, char *s)
 {
@@ -541,6 +614,8 @@ static int parse_section(struct parser *ps, char *s)
 
 	if (strcmp(name, "modem") == 0)
 		return open_modem(ps, arg);
+	if (strcmp(name, "heartbeat") == 0)
+		return open_heartbeat(ps, arg);
 	if (strcmp(name, "gateway") == 0) {
 		ps->sec = SEC_GATEWAY;
 		ps->base = &ps->c->gateway;
@@ -679,6 +754,10 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		snprintf(where, sizeof(where), "[modem %s]", c->modem[i].name);
 		rc = missing_keys(ps, SEC_MODEM, ps->seen_modem[i], (unsigned)c->modem[i].line, where);
 	}
+	for (unsigned i = 0; rc == 0 && i < c->nheartbeat; i++) {
+		snprintf(where, sizeof(where), "[heartbeat %s]", c->heartbeat[i].name);
+		rc = missing_keys(ps, SEC_HEARTBEAT, ps->seen_heartbeat[i], (unsigned)c->heartbeat[i].line, where);
+	}
 	if (rc < 0)
 		return rc;
 	if (c->nmodem == 0)
@@ -696,6 +775,16 @@ static int check_whole(struct parser *ps, unsigned last_line)
 					    "[modem %s] has the device of [modem %s]: %s", c->modem[i].name,
 					    c->modem[j].name, c->modem[i].device);
 		}
+	}
+	for (unsigned i = 0; i < c->nheartbeat; i++) {
+		const struct config_heartbeat *hb = &c->heartbeat[i];
+		struct sms_plan plan;
+		size_t bad;
+
+		if (hb->text[0] && sms_plan_text(&plan, hb->text, strlen(hb->text), 0, c->gateway.max_parts, &bad) < 0)
+			return fail(ps, ps->seen_heartbeat[i][key_index("text")],
+				    "[heartbeat %s] text needs %u parts; max_parts allows %u", hb->name, plan.nparts,
+				    c->gateway.max_parts);
 	}
 	for (unsigned i = 0; i < h->nlisten; i++) {
 		const struct config_listen *l = &h->listen[i];

@@ -60,6 +60,7 @@ json_object *gw_status_json(struct gateway *gw)
 	json_object_object_add(o, "failed", json_object_new_int64((int64_t)gw->failed_total));
 	json_object_object_add(o, "received", json_object_new_int64((int64_t)gw->received_total));
 	json_object_object_add(o, "modems", modems);
+	json_object_object_add(o, "heartbeats", gw_heartbeats_json(gw));
 	return o;
 }
 
