@@ -19,5 +19,7 @@ smsgate_need() {
 # What building smsgate needs.
 SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd-dev"
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
-# cmocka, and the third-party programs the tests talk to.
-SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox"
+# cmocka, and the third-party programs the tests talk to (headless Chromium
+# for the status page).
+SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox
+	chromium chromium-driver python3-selenium"

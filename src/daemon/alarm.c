@@ -205,14 +205,15 @@ static void check_modem(struct gateway *gw, unsigned i, bool other_can_send, int
 	char text[320], dur[32], at[16];
 
 	if (can_send(m)) {
-		if (am->down_since && am->down_raised) {
-			gw_duration_text(dur, sizeof(dur), (now - am->down_since) / 1000);
-			snprintf(text, sizeof(text), "smsgate: modem %s sends again after %s (%s)", name, dur, am->down_why);
-			gw_alarm(gw, GW_ALARM_MODEM_UP, NULL, text);
-		}
+		bool was_raised = am->down_since && am->down_raised;
+
+		gw_duration_text(dur, sizeof(dur), (now - am->down_since) / 1000);
+		snprintf(text, sizeof(text), "smsgate: modem %s sends again after %s (%s)", name, dur, am->down_why);
 		am->down_since = 0;
 		am->down_raised = false;
 		am->sim_raised = false;
+		if (was_raised)
+			gw_alarm(gw, GW_ALARM_MODEM_UP, NULL, text);
 	} else {
 		if (!am->down_since)
 			am->down_since = now;
@@ -317,6 +318,13 @@ void gw_alarms_check(struct gateway *gw)
 
 	if (!a->timer.cb || gw->stopping)
 		return;
+	/* An alarm queued from here dispatches, which changes modem states,
+	 * which asks for a check: that one runs from the loop, after this. */
+	if (a->checking) {
+		gw_alarms_poke(gw);
+		return;
+	}
+	a->checking = true;
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		ready += can_send(&gw->modems[i].m);
 	for (unsigned i = 0; i < gw->nmodems; i++)
@@ -385,6 +393,9 @@ void gw_alarms_check(struct gateway *gw)
 	}
 
 	check_spool(gw, &next);
+	a->checking = false;
+	if (a->timer.armed && a->timer.due <= loop_now())
+		return; /* poked meanwhile: look again at once */
 	if (next)
 		loop_timer_set(&gw->loop, &a->timer, next - loop_now());
 }

@@ -116,6 +116,7 @@ struct gw_alarms {
 	int64_t stuck_since;            /* queued work, a modem able to send, no progress */
 	uint64_t progress_seen;         /* sent + failed at the last look */
 	bool stuck_raised, spool_raised;
+	bool checking;                  /* gw_alarms_check is running */
 	int64_t spool_next;             /* the next statvfs */
 	struct loop_timer timer;
 };
