@@ -400,7 +400,8 @@ json_object *http_list_messages(struct http_server *h, int want, unsigned long l
 		}
 		closedir(dir);
 	}
-	qsort(names, n, sizeof(*names), names_desc);
+	if (n)
+		qsort(names, n, sizeof(*names), names_desc); /* names is NULL when there is none */
 	for (size_t i = 0; i < n && json_object_array_length(arr) < limit; i++) {
 		struct msg_record rec;
 		bool pending;
