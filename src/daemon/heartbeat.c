@@ -134,6 +134,7 @@ static void silent(struct gateway *gw, struct gw_heartbeat *hb)
 	hb->alarm_sent = true;
 	hb->alarm_at = loop_now();
 	save(gw, hb);
+	gw_status_write(gw);
 }
 
 static void timer_cb(struct loop *l, struct loop_timer *t)
@@ -257,7 +258,9 @@ int gw_heartbeats_start(struct gateway *gw)
 	if (hs->dirfd < 0)
 		return -errno;
 	configure(gw);
-	schedule_now(gw);
+	/* Now, not from the loop: an alarm due since before the start is
+	 * queued ahead of the files intake is about to claim. */
+	timer_cb(&gw->loop, &hs->timer);
 	return 0;
 }
 
@@ -292,6 +295,7 @@ int gw_heartbeat_beat(struct gateway *gw, const char *name)
 	if (save(gw, hb) < 0)
 		return -EIO;
 	schedule_now(gw);
+	gw_status_write(gw); /* smsgate status shows the beat */
 	return 0;
 }
 

@@ -173,7 +173,17 @@ class TestHeartbeat(OncallTest):
         wait_for(lambda: self.ls("heartbeat") == ["two"], TIMEOUT, "heartbeat/ after the reload: %r" %
                  (self.ls("heartbeat"),))
         self.assertEqual(self.http("GET", "/api/v1/heartbeat/one")[0], 404)
-        self.assertEqual(self.http("GET", "/api/v1/heartbeat/two")[0], 200)
+        # The CLI on the gateway: URL from the config's [http].
+        out = subprocess.run([SMSGATE, "heartbeat", "-c", self.conf, "two"], capture_output=True, text=True,
+                             timeout=TIMEOUT)
+        self.assertEqual((out.returncode, out.stdout, out.stderr), (0, "heartbeat two: ok, every 3600 s\n", ""))
+        wait_for(lambda: "heartbeat two: ok, every 3600 s, last beat " in subprocess.run(
+            [SMSGATE, "status", "-c", self.conf], capture_output=True, text=True, timeout=TIMEOUT).stdout,
+            TIMEOUT, "smsgate status showing the beat")
+        out = subprocess.run([SMSGATE, "heartbeat", "-c", self.conf, "bad/name"], capture_output=True, text=True,
+                             timeout=TIMEOUT)
+        self.assertEqual((out.returncode, out.stderr),
+                         (1, "smsgate: bad heartbeat name 'bad/name' (1 to 31 of A-Z a-z 0-9 _ . -)\n"))
         self.assertEqual(self.submits(sim), [])
         self.stop_daemon(d)
 
