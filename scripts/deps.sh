@@ -20,5 +20,7 @@ smsgate_need() {
 SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd-dev libcurl4-gnutls-dev"
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
 # cmocka, and the third-party programs the tests talk to (prometheus-alertmanager:
-# its webhook delivers to smsgated in tests/integration/http/test_receivers.py).
-SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox openssl prometheus-alertmanager"
+# its webhook delivers to smsgated in tests/integration/http/test_receivers.py;
+# headless Chromium for the status page).
+SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox
+	openssl prometheus-alertmanager chromium chromium-driver python3-selenium"

@@ -225,6 +225,16 @@ static int api_health(void *ctx, char *why, size_t whylen)
 	return 0;
 }
 
+static int api_heartbeat(void *ctx, const char *name, json_object **out)
+{
+	struct gateway *gw = ctx;
+	int rc = gw_heartbeat_beat(gw, name);
+
+	if (rc == 0)
+		*out = gw_heartbeat_json(gw, name);
+	return rc;
+}
+
 static const struct http_ops api_ops = {
 	.enqueued = api_enqueued,
 	.committed = api_committed,
@@ -233,6 +243,7 @@ static const struct http_ops api_ops = {
 	.status = api_status,
 	.metrics = api_metrics,
 	.health = api_health,
+	.heartbeat = api_heartbeat,
 };
 
 #define TLS_FILE_MAX (256 * 1024) /* a certificate chain or a key in PEM */

@@ -13,10 +13,11 @@
 #include "event.h"
 #include "log.h"
 #include "proc.h"
+#include "sms.h"
 #include "smsfile.h"
 #include "util.h"
 
-enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROUP };
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROUP, SEC_HEARTBEAT };
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
@@ -35,9 +36,11 @@ enum type {
 	T_URL,          /* http://... or https://..., printable, no spaces */
 	T_EVENTS,       /* webhook event names, comma-separated, or all */
 	T_MEMBERS,      /* numbers separated by commas and/or spaces, each as at the door (req_check_number) */
+	T_TEXT,         /* UTF-8 text for an SMS; '"' allowed inside */
 };
 
 #define REQUIRED 0x1u
+#define NONZERO 0x2u    /* T_DURATION: 0 (off) is not a value here */
 
 struct config_key {
 	const char *name;
@@ -61,6 +64,7 @@ struct config_key {
 #define MODEM(f) FIELD(struct config_modem, f)
 #define HOOK(f) FIELD(struct config_webhook, f)
 #define GROUP(f) FIELD(struct req_group, f)
+#define HB(f) FIELD(struct config_heartbeat, f)
 
 /* Every key, once: name, section, type, range, storage, default, flags. */
 static const struct config_key keys[] = {
@@ -82,6 +86,10 @@ static const struct config_key keys[] = {
 	{ "rate_limit",           SEC_GATEWAY, T_RATE,   1,   604800,   GW(rate_limit),            "0",      0 },
 	{ "suppress_duplicates",  SEC_GATEWAY, T_DURATION, 1, 604800,   GW(suppress_duplicates),   "0",      0 },
 	{ "allow_prefixes",       SEC_GATEWAY, T_PREFIXES, 0, 0,        GW(allow_prefixes),        NULL,     0 },
+	{ "alarm_no_send",        SEC_GATEWAY, T_DURATION, 1, 604800,   GW(alarm_no_send),         "10m",    0 },
+	{ "alarm_stuck",          SEC_GATEWAY, T_DURATION, 1, 604800,   GW(alarm_stuck),           "30m",    0 },
+	{ "alarm_spool_full",     SEC_GATEWAY, T_UINT,   0,   100,      GW(alarm_spool_full),      "90",     0 },
+	{ "alarm_resets",         SEC_GATEWAY, T_RATE,   1,   604800,   GW(alarm_resets),          "5/1h",   0 },
 	{ "listen",               SEC_HTTP,    T_LISTEN, 0,   0,        HTTP_ARRAY(listen, nlisten), NULL,   0 },
 	{ "token",                SEC_HTTP,    T_TOKEN,  0,   0,        HTTP_ARRAY(token, ntoken), NULL,     0 },
 	{ "legacy_cgi",           SEC_HTTP,    T_BOOL,   0,   0,        HTTP(legacy_cgi),          "yes",    0 },
@@ -103,6 +111,9 @@ static const struct config_key keys[] = {
 	{ "retry_cap",            SEC_WEBHOOK, T_DURATION, 1, 86400,    HOOK(retry_cap),           "5m",     0 },
 	{ "max_queued",           SEC_WEBHOOK, T_UINT,   1,   1000000,  HOOK(max_queued),          "10000",  0 },
 	{ "members",              SEC_GROUP,   T_MEMBERS, 0,  0,        GROUP(member),             NULL,     REQUIRED },
+	{ "to",                   SEC_HEARTBEAT, T_PHONE, 0,  0,        HB(to),                    NULL,     REQUIRED },
+	{ "every",                SEC_HEARTBEAT, T_DURATION, 1, 31536000, HB(every),               NULL,     REQUIRED | NONZERO },
+	{ "text",                 SEC_HEARTBEAT, T_TEXT, 0,   0,        HB(text),                  NULL,     0 },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -123,6 +134,7 @@ struct parser {
 	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
 	unsigned seen_webhook[CONFIG_WEBHOOKS_MAX][NKEYS];
 	unsigned seen_group[CONFIG_GROUPS_MAX][NKEYS], group_line[CONFIG_GROUPS_MAX];
+	unsigned seen_heartbeat[CONFIG_HEARTBEATS_MAX][NKEYS];
 	unsigned listen_line[CONFIG_LISTEN_MAX];
 };
 
@@ -170,6 +182,31 @@ static int parse_uint(const char *s, unsigned *out)
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates or values
+ * past U+10FFFF. */
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+		unsigned long cp = n == 0 ? c : n == 1 ? c & 0x1f : n == 2 ? c & 0x0f : c & 0x07;
+
+		if (n > 3)
+			return false;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
 }
 
 static int set_string(struct parser *ps, const struct config_key *k, char *slot, const char *v)
@@ -397,7 +434,7 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 
 	if (!*v)
 		return fail(ps, ps->line, "%s: empty value", k->name);
-	if (k->type != T_CMD && strchr(v, '"'))
+	if (k->type != T_CMD && k->type != T_TEXT && strchr(v, '"'))
 		return fail(ps, ps->line, "%s: stray '\"' in %s", k->name, v);
 	if (k->count_max) {
 		count = (unsigned *)(void *)((char *)base + k->count_offset);
@@ -499,6 +536,8 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 		break;
 	case T_DURATION:
 		rc = parse_duration(ps, k, v, (unsigned *)(void *)slot);
+		if (rc == 0 && (k->flags & NONZERO) && *(unsigned *)(void *)slot == 0)
+			return fail(ps, ps->line, "%s: must be more than 0", k->name);
 		break;
 	case T_RATE:
 		rc = set_rate(ps, k, (struct config_rate *)(void *)slot, v);
@@ -514,6 +553,11 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 		break;
 	case T_MEMBERS:
 		rc = set_members(ps, k, base, v);
+		break;
+	case T_TEXT:
+		if (!utf8_valid(v))
+			return fail(ps, ps->line, "%s: not valid UTF-8", k->name);
+		rc = set_string(ps, k, slot, v);
 		break;
 	}
 	if (rc == 0 && count)
@@ -681,6 +725,35 @@ static int open_group(struct parser *ps, const char *name)
 	return 0;
 }
 
+static int open_heartbeat(struct parser *ps, const char *name)
+{
+	struct config *c = ps->c;
+	struct config_heartbeat *hb;
+
+	if (!*name)
+		return fail(ps, ps->line, "[heartbeat] needs a name: [heartbeat NAME]");
+	if (!valid_modem_name(name))
+		return fail(ps, ps->line, "bad heartbeat name \"%s\" (1 to %d of A-Z a-z 0-9 _ . -)", name,
+			    CONFIG_NAME_SIZE - 1);
+	for (unsigned i = 0; i < c->nheartbeat; i++) {
+		if (strcmp(c->heartbeat[i].name, name) == 0)
+			return fail(ps, ps->line, "duplicate heartbeat \"%s\" (first on line %d)", name,
+				    c->heartbeat[i].line);
+	}
+	if (c->nheartbeat >= CONFIG_HEARTBEATS_MAX)
+		return fail(ps, ps->line, "more than %d [heartbeat] sections", CONFIG_HEARTBEATS_MAX);
+	hb = &c->heartbeat[c->nheartbeat];
+	memset(hb, 0, sizeof(*hb));
+	memcpy(hb->name, name, strlen(name) + 1);
+	hb->line = (int)ps->line;
+	ps->seen = ps->seen_heartbeat[c->nheartbeat];
+	ps->base = hb;
+	ps->sec = SEC_HEARTBEAT;
+	snprintf(ps->where, sizeof(ps->where), "[heartbeat %s]", name);
+	c->nheartbeat++;
+	return 0;
+}
+
 /* s: the line from '[', comment cut and trimmed. */
 static int parse_section(struct parser *ps, char *s)
 {
@@ -705,6 +778,8 @@ static int parse_section(struct parser *ps, char *s)
 		return open_webhook(ps, arg);
 	if (strcmp(name, "group") == 0)
 		return open_group(ps, arg);
+	if (strcmp(name, "heartbeat") == 0)
+		return open_heartbeat(ps, arg);
 	if (strcmp(name, "gateway") == 0) {
 		ps->sec = SEC_GATEWAY;
 		ps->base = &ps->c->gateway;
@@ -851,6 +926,10 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		snprintf(where, sizeof(where), "[group %s]", c->group[i].name);
 		rc = missing_keys(ps, SEC_GROUP, ps->seen_group[i], ps->group_line[i], where);
 	}
+	for (unsigned i = 0; rc == 0 && i < c->nheartbeat; i++) {
+		snprintf(where, sizeof(where), "[heartbeat %s]", c->heartbeat[i].name);
+		rc = missing_keys(ps, SEC_HEARTBEAT, ps->seen_heartbeat[i], (unsigned)c->heartbeat[i].line, where);
+	}
 	if (rc < 0)
 		return rc;
 	if (!h->tls_cert[0] != !h->tls_key[0]) {
@@ -885,6 +964,16 @@ static int check_whole(struct parser *ps, unsigned last_line)
 					    "[modem %s] has the device of [modem %s]: %s", c->modem[i].name,
 					    c->modem[j].name, c->modem[i].device);
 		}
+	}
+	for (unsigned i = 0; i < c->nheartbeat; i++) {
+		const struct config_heartbeat *hb = &c->heartbeat[i];
+		struct sms_plan plan;
+		size_t bad;
+
+		if (hb->text[0] && sms_plan_text(&plan, hb->text, strlen(hb->text), 0, c->gateway.max_parts, &bad) < 0)
+			return fail(ps, ps->seen_heartbeat[i][key_index("text")],
+				    "[heartbeat %s] text needs %u parts; max_parts allows %u", hb->name, plan.nparts,
+				    c->gateway.max_parts);
 	}
 	for (unsigned i = 0; i < h->nlisten; i++) {
 		const struct config_listen *l = &h->listen[i];

@@ -34,6 +34,8 @@
 #define CONFIG_URL_SIZE 512
 #define CONFIG_GROUPS_MAX REQ_GROUPS_MAX /* [group NAME] sections */
 #define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
+#define CONFIG_HEARTBEATS_MAX 32        /* [heartbeat NAME] sections */
+#define CONFIG_TEXT_SIZE 512            /* text = ... of a heartbeat, UTF-8 */
 
 struct config_listen {
 	int family;                     /* AF_INET or AF_INET6 */
@@ -52,14 +54,19 @@ struct config_gateway {
 	unsigned incomplete_timeout;            /* seconds */
 	unsigned keep_sent, keep_failed, keep_incoming; /* files; 0: unlimited */
 	unsigned keep_days;                     /* 0: unlimited */
-	char admin[CONFIG_PHONE_SIZE];          /* "" when none */
+	char admin[CONFIG_PHONE_SIZE];          /* "" when none: self-alarms go to syslog only */
+	/* Self-alarms (alarm.c); 0: that alarm is off. */
+	unsigned alarm_no_send;                 /* seconds a modem (or every modem) cannot send */
+	unsigned alarm_stuck;                   /* seconds queued messages wait while a modem could send */
+	unsigned alarm_spool_full;              /* percent of the spool's file system in use */
+	struct config_rate {
+		unsigned count, period;
+	} alarm_resets;                         /* line losses of one modem in a period */
 	/* Alert-storm control (limit.c): at most rate_count messages per
 	 * recipient in rate_period seconds (0: off); an identical text to
 	 * the same recipient again within suppress_duplicates seconds (0:
 	 * off) is suppressed. */
-	struct config_rate {
-		unsigned count, period;
-	} rate_limit;
+	struct config_rate rate_limit;
 	unsigned suppress_duplicates;           /* seconds */
 	/* Numbers must start with one of these; none: any number. */
 	struct config_prefixes {
@@ -103,6 +110,15 @@ struct config_webhook {
 	int line;                               /* of its [webhook NAME] header */
 };
 
+/* A dead-man's switch: silent longer than every, one SMS to to. */
+struct config_heartbeat {
+	char name[CONFIG_NAME_SIZE];
+	char to[CONFIG_PHONE_SIZE];
+	unsigned every;                         /* seconds, > 0 */
+	char text[CONFIG_TEXT_SIZE];            /* "" for the default sentence */
+	int line;                               /* of its [heartbeat NAME] header */
+};
+
 struct config {
 	struct config_gateway gateway;
 	struct config_http http;
@@ -113,6 +129,10 @@ struct config {
 	/* [group NAME] members = ...: "to=NAME" wherever a number is taken. */
 	struct req_group group[CONFIG_GROUPS_MAX];
 	unsigned ngroup;
+};
+
+	struct config_heartbeat heartbeat[CONFIG_HEARTBEATS_MAX];
+	unsigned nheartbeat;
 };
 
 /* The defaults of every key, and no modem. */

@@ -75,6 +75,7 @@ int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec,
 			gw->sweep_due = when;
 	}
 	gw_status_write(gw); /* the queue depth shown by smsgate status */
+	gw_alarms_poke(gw);
 	return 0;
 }
 
@@ -239,6 +240,7 @@ static void finish(struct gw_modem *gm, enum msg_state state, const char *reason
 	q->on = NULL;
 	outmsg_free(&gm->msg);
 	conclude(gw, q, &gm->rec, &gm->m);
+	gw_alarms_poke(gw); /* progress */
 }
 
 void gw_finish_claimed(struct gateway *gw, struct msg_record *rec)
@@ -489,6 +491,8 @@ void gw_modem_state_changed(void *ctx, struct modem *m)
 
 	(void)m;
 	gw_status_write(gm->gw);
+	/* Before dispatching: an alarm or a summary it queues goes out first. */
+	gw_alarms_check(gm->gw);
 	gw_dispatch(gm->gw);
 }
 

@@ -96,6 +96,51 @@ struct gw_limit {
 	uint64_t suppressed_rate, suppressed_duplicate;
 };
 
+/* Self-alarms (alarm.c): each condition raises one alarm and stays
+ * raised until it clears. Times are loop_now() ms; 0 = not so. */
+struct gw_alarm_modem {
+	int64_t down_since;             /* stopped being able to send */
+	char down_why[96];
+	bool down_raised, sim_raised, resets_raised;
+	uint64_t reconnects_seen;
+	int64_t resets_at[CONFIG_RATE_MAX]; /* ring of line losses */
+	uint8_t resets_head, resets_n;
+};
+
+struct gw_alarms {
+	struct gw_alarm_modem modem[CONFIG_MODEMS_MAX];
+	int64_t nosend_since;           /* no modem could send */
+	char nosend_why[192];
+	bool nosend_raised;
+	unsigned nosend_alarms;         /* alarms queued while nothing could send: not "delayed" */
+	int64_t stuck_since;            /* queued work, a modem able to send, no progress */
+	uint64_t progress_seen;         /* sent + failed at the last look */
+	bool stuck_raised, spool_raised;
+	bool checking;                  /* gw_alarms_check is running */
+	int64_t spool_next;             /* the next statvfs */
+	struct loop_timer timer;
+};
+
+/* Dead-man's switches (heartbeat.c). In memory on the monotonic clock;
+ * on disk (heartbeat/NAME) in wall-clock milliseconds, so a restart or a
+ * reboot continues the silence where it was. */
+struct gw_heartbeat {
+	char name[CONFIG_NAME_SIZE];
+	const struct config_heartbeat *cfg;
+	int64_t since;                  /* start of the silence: the last beat, or its first configuration */
+	bool beaten;                    /* since is a beat */
+	bool alarm_sent;                /* the alarm of this silence is queued */
+	int64_t alarm_at;
+};
+
+struct gw_heartbeats {
+	struct gw_heartbeat hb[CONFIG_HEARTBEATS_MAX];
+	unsigned n;
+	int dirfd;                      /* spool/heartbeat */
+	int64_t offset;                 /* wall-clock ms minus loop_now() at the last look */
+	struct loop_timer timer;
+};
+
 struct gateway {
 	struct config cfg;
 	const char *config_path;
@@ -134,6 +179,8 @@ struct gateway {
 	int64_t started;
 	uint64_t sent_total, failed_total, received_total;
 	struct gw_limit limit;
+	struct gw_alarms alarms;
+	struct gw_heartbeats heartbeats;
 };
 
 /* dispatcher.c */
@@ -203,6 +250,48 @@ void gw_http_reload(struct gateway *gw);
 /* retention.c: trims sent/, failed/, incoming/, status/ (count and age). */
 void gw_retention_run(struct gateway *gw);
 void gw_retention_start(struct gateway *gw);
+
+/* alarm.c: the gateway's own trouble and the dead-man's switches end up
+ * here as alarms. */
+enum gw_alarm_kind {
+	GW_ALARM_NO_SEND,               /* no modem can send */
+	GW_ALARM_SEND_RESUMED,          /* ...and now one can: the summary */
+	GW_ALARM_MODEM_DOWN,            /* one modem cannot send (another can) */
+	GW_ALARM_MODEM_UP,
+	GW_ALARM_SIM_LOCKED,
+	GW_ALARM_SPOOL_FULL,
+	GW_ALARM_QUEUE_STUCK,
+	GW_ALARM_MODEM_RESETS,
+	GW_ALARM_HEARTBEAT_SILENT,
+	GW_ALARM_HEARTBEAT_BACK,
+};
+/* "no-send", "send-resumed", ... (stable: logs and events carry it). */
+const char *gw_alarm_kind_name(enum gw_alarm_kind k);
+/* Every alarm passes here, once: it is logged (syslog), then queued as a
+ * high-priority SMS to `to` (NULL: [gateway] admin; none: logged only)
+ * through the same checks as any message. Other outlets of an alarm
+ * (webhook events) belong here too. 0, or -errno when the SMS could not
+ * be queued (logged). */
+int gw_alarm(struct gateway *gw, enum gw_alarm_kind kind, const char *to, const char *text);
+/* A message from the gateway itself, built and checked exactly as an HTTP
+ * request's (request.h), written durably to queue/ and admitted. */
+int gw_queue_text(struct gateway *gw, const char *to, const char *text, bool high, char *why, size_t whylen);
+void gw_alarms_start(struct gateway *gw);
+/* Looks at the conditions now (modem state changes: before dispatching). */
+void gw_alarms_check(struct gateway *gw);
+/* Looks at them soon, from the loop (queue and progress changes). */
+void gw_alarms_poke(struct gateway *gw);
+/* "14 min", "2 h 5 min", "45 s" */
+void gw_duration_text(char *buf, size_t n, int64_t secs);
+
+/* heartbeat.c */
+int gw_heartbeats_start(struct gateway *gw);
+/* After a reload: new sections start their clock, removed ones are forgotten. */
+void gw_heartbeats_reload(struct gateway *gw);
+/* A beat: 0, -ENOENT (no such heartbeat), or -errno when it could not be recorded. */
+int gw_heartbeat_beat(struct gateway *gw, const char *name);
+json_object *gw_heartbeat_json(struct gateway *gw, const char *name);
+json_object *gw_heartbeats_json(struct gateway *gw);
 
 /* status.c */
 json_object *gw_status_json(struct gateway *gw);

@@ -129,6 +129,8 @@ static void modems_restart_check(struct loop *l, struct loop_timer *t)
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		modem_stop(&gw->modems[i].m);
 	gw->restart_pending = false;
+	/* New modems, new conditions: the alarms of the old ones are forgotten. */
+	memset(gw->alarms.modem, 0, sizeof(gw->alarms.modem));
 	modems_start(gw);
 	log_info("modems restarted with the reloaded settings");
 	gw_dispatch(gw);
@@ -159,6 +161,7 @@ static void reload(struct gateway *gw)
 		       modem_config_same(&next.modem[i], &gw->cfg.modem[i]);
 	old = gw->cfg;
 	gw->cfg = next;
+	gw_heartbeats_reload(gw);
 	log_set_level(gw->cfg.gateway.log_level);
 	gw_webhooks_reload(gw, &old);
 	gw_http_reload(gw);
@@ -300,11 +303,15 @@ int main(int argc, char **argv)
 		log_error("webhooks: %s", err);
 		return 1;
 	}
-	if ((rc = gw_recover_queue(gw)) < 0 || (rc = gw_incoming_start(gw)) < 0 || (rc = gw_intake_start(gw)) < 0) {
+	/* Heartbeats before intake: an alarm due since before the start is
+	 * queued ahead of what waits in outgoing/. */
+	if ((rc = gw_recover_queue(gw)) < 0 || (rc = gw_incoming_start(gw)) < 0 || (rc = gw_heartbeats_start(gw)) < 0 ||
+	    (rc = gw_intake_start(gw)) < 0) {
 		log_error("startup: spool %s: %s", gw->cfg.gateway.spool, strerror(-rc));
 		return 1;
 	}
 	modems_start(gw);
+	gw_alarms_start(gw);
 	gw_retention_start(gw);
 	gw_dispatch(gw); /* validity of the recovered queue, final files still to write */
 	if ((rc = gw_http_start(gw, err, sizeof(err))) < 0) {

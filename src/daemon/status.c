@@ -80,6 +80,7 @@ json_object *gw_status_json(struct gateway *gw)
 		}
 		json_object_object_add(o, "webhooks", hooks);
 	}
+	json_object_object_add(o, "heartbeats", gw_heartbeats_json(gw));
 	return o;
 }
 

@@ -60,6 +60,10 @@ struct http_ops {
 	char *(*metrics)(void *ctx);
 	/* 0 when healthy, else -1 with the reason. */
 	int (*health)(void *ctx, char *why, size_t whylen);
+	/* GET|POST /api/v1/heartbeat/NAME: a beat. 0 with the heartbeat's
+	 * state in *out, -ENOENT when there is none, else -errno (the beat
+	 * could not be recorded). */
+	int (*heartbeat)(void *ctx, const char *name, json_object **out);
 };
 
 struct http_server;

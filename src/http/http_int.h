@@ -51,6 +51,7 @@ struct http_req {
 	const char *answer_type;
 	struct form form;               /* query and urlencoded body, decoded */
 	char *form_buf;                 /* what form points into */
+	char location[64];              /* a redirect (303) for the answer after the commit, or "" */
 };
 
 /* Answers now. */
@@ -71,5 +72,10 @@ bool http_authorized(struct http_server *h, struct MHD_Connection *c, const stru
 
 /* routes.c */
 enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, struct http_req *r);
+/* Message records, newest first: state want (-1: any), at most limit. */
+json_object *http_list_messages(struct http_server *h, int want, unsigned long limit);
+
+/* page.c: the status page at / (malloc'd HTML), or NULL. */
+char *http_page(struct http_server *h, const struct http_req *r, size_t *len);
 
 #endif

@@ -195,6 +195,7 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 	struct http_pending *p;
 	char why[200], cname[160] = "";
 	const char *text;
+	const struct form_param *back = NULL;
 	int rc;
 
 	if (type && strncasecmp(type, "application/json", 16) == 0) {
@@ -208,6 +209,12 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 		rc = req_from_json(body, &m, why, sizeof(why));
 	} else if (!type || strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0) {
 		rc = req_from_form(&r->form, &m, why, sizeof(why));
+		/* The status page's form: back to the page, which shows the id. */
+		back = param(r, "return_to");
+		if (back && strcmp(back->value, "/") != 0) {
+			h->refused++;
+			return http_error(c, MHD_HTTP_BAD_REQUEST, "return_to may only be /");
+		}
 	} else {
 		h->refused++;
 		return http_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "send application/json or a urlencoded form");
@@ -254,7 +261,21 @@ static enum MHD_Result route_post_message(struct http_server *h, struct MHD_Conn
 		free(p);
 		json_object_put(body);
 		h->refused++;
+		if (back) {
+			char msg[240];
+
+			snprintf(msg, sizeof(msg), "Not sent: %s\n", why);
+			return http_text(c, MHD_HTTP_BAD_REQUEST, msg);
+		}
 		return http_error(c, MHD_HTTP_BAD_REQUEST, "%s", why);
+	}
+	if (back) {
+		char msg[64];
+
+		snprintf(r->location, sizeof(r->location), "/?queued=%s", res.ids[0]);
+		snprintf(msg, sizeof(msg), "queued %s\n", res.ids[0]);
+		json_object_put(body);
+		return http_defer(h, c, r, p, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", strdup(msg));
 	}
 	answer = accepted_json(&m, &res);
 	text = json_object_to_json_string_ext(answer, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -416,21 +437,12 @@ static int names_desc(const void *a, const void *b)
 }
 
 /* Newest first: IDs sort by creation time. */
-static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *c, const struct http_req *r)
+json_object *http_list_messages(struct http_server *h, int want, unsigned long limit)
 {
-	const struct form_param *st = param(r, "state"), *lim = param(r, "limit");
-	unsigned long limit = lim && lim->value_len ? strtoul(lim->value, NULL, 10) : 50;
-	json_object *arr = json_object_new_array(), *o;
+	json_object *arr = json_object_new_array();
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	int want = -1;
 
-	if (st && st->value_len && (want = msg_state_parse(st->value)) < 0) {
-		json_object_put(arr);
-		return http_error(c, MHD_HTTP_BAD_REQUEST, "unknown state");
-	}
-	if (limit == 0 || limit > LIST_LIMIT_MAX)
-		limit = LIST_LIMIT_MAX;
 	for (int d = 0; d < 2; d++) {
 		int fd = dup(h->spool->dir[d ? SPOOL_STATUS : SPOOL_QUEUE]);
 		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -464,7 +476,8 @@ static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *
 		}
 		closedir(dir);
 	}
-	qsort(names, n, sizeof(*names), names_desc);
+	if (n)
+		qsort(names, n, sizeof(*names), names_desc); /* names is NULL when there is none */
 	for (size_t i = 0; i < n && json_object_array_length(arr) < limit; i++) {
 		struct msg_record rec;
 		bool pending;
@@ -478,8 +491,22 @@ static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	return arr;
+}
+
+static enum MHD_Result route_list(struct http_server *h, struct MHD_Connection *c, const struct http_req *r)
+{
+	const struct form_param *st = param(r, "state"), *lim = param(r, "limit");
+	unsigned long limit = lim && lim->value_len ? strtoul(lim->value, NULL, 10) : 50;
+	json_object *o;
+	int want = -1;
+
+	if (st && st->value_len && (want = msg_state_parse(st->value)) < 0)
+		return http_error(c, MHD_HTTP_BAD_REQUEST, "unknown state");
+	if (limit == 0 || limit > LIST_LIMIT_MAX)
+		limit = LIST_LIMIT_MAX;
 	o = json_object_new_object();
-	json_object_object_add(o, "messages", arr);
+	json_object_object_add(o, "messages", http_list_messages(h, want, limit));
 	return http_json(c, MHD_HTTP_OK, o);
 }
 
@@ -546,6 +573,58 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 	return http_json(c, MHD_HTTP_OK, o);
 }
 
+/* A browser sends Origin with a cross-site POST; one whose host is not
+ * ours is some other page using the browser's credentials for this one
+ * (Basic auth is remembered; with no token, loopback is all it takes). */
+static bool cross_site(struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *sep;
+
+	if (!origin)
+		return false;
+	sep = strstr(origin, "://");
+	return !host || !sep || strcmp(sep + 3, host) != 0;
+}
+
+static enum MHD_Result route_page(struct http_server *h, struct MHD_Connection *c, const struct http_req *r)
+{
+	size_t len;
+	char *page = http_page(h, r, &len);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!page)
+		return http_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	resp = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(page);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
+								 "form-action 'self'; frame-ancestors 'none'");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result route_heartbeat(struct http_server *h, struct MHD_Connection *c, const char *name)
+{
+	json_object *o = NULL;
+	int rc = h->ops->heartbeat ? h->ops->heartbeat(h->ctx, name, &o) : -ENOENT;
+
+	if (rc == -ENOENT)
+		return http_error(c, MHD_HTTP_NOT_FOUND, "no heartbeat %s", name);
+	if (rc < 0 || !o) {
+		json_object_put(o);
+		return http_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "the beat could not be recorded: %s", strerror(-rc));
+	}
+	return http_json(c, MHD_HTTP_OK, o);
+}
+
 enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, struct http_req *r)
 {
 	bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0, post = strcmp(r->method, "POST") == 0;
@@ -561,20 +640,36 @@ enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, stru
 	}
 	if (h->st.legacy_cgi && (strcmp(u, "/cgi-bin/sms") == 0 || strcmp(u, "/cgi-bin/sendsms") == 0))
 		return route_legacy(h, c, r, strcmp(u, "/cgi-bin/sendsms") == 0);
+	if (!get && cross_site(c)) {
+		h->refused++;
+		return http_error(c, MHD_HTTP_FORBIDDEN, "cross-site request refused (Origin is not this host)");
+	}
 	if (!http_authorized(h, c, r)) {
 		struct MHD_Response *resp;
-		const char *msg = "{\"error\":\"a token is required: Authorization: Bearer TOKEN\"}";
+		bool page = strcmp(u, "/") == 0;
+		const char *msg = page ? "The status page needs the token: any user name, the token as password.\n"
+				       : "{\"error\":\"a token is required: Authorization: Bearer TOKEN\"}";
 		enum MHD_Result ret;
 
 		h->refused++;
 		resp = MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"smsgate\"");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, page ? "text/plain; charset=utf-8"
+										 : "application/json");
+		/* A browser asks for Basic credentials; API clients know Bearer. */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					page ? "Basic realm=\"smsgate\", charset=\"UTF-8\"" : "Bearer realm=\"smsgate\"");
 		ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, resp);
 		MHD_destroy_response(resp);
 		return ret;
+	}
+	if (strcmp(u, "/") == 0 && get)
+		return route_page(h, c, r);
+	if (strncmp(u, "/api/v1/heartbeat/", 18) == 0) {
+		if (get || post)
+			return route_heartbeat(h, c, u + 18);
+		return http_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST");
 	}
 	if (strcmp(u, "/api/v1/messages") == 0) {
 		if (post)

@@ -188,6 +188,8 @@ static void commit(struct http_server *h)
 		r->answer = NULL;
 		if (resp) {
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->answer_type);
+			if (rc == 0 && r->location[0])
+				MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 			MHD_queue_response(p->conn, (unsigned)r->status, resp);
 			MHD_destroy_response(resp);
 		}

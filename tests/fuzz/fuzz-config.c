@@ -53,6 +53,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (unsigned i = 0; i < c.http.ntoken; i++)
 		check_str(c.http.token[i], sizeof(c.http.token[i]), 1);
+	if (c.nheartbeat > CONFIG_HEARTBEATS_MAX || c.gateway.alarm_spool_full > 100)
+		abort();
+	for (unsigned i = 0; i < c.nheartbeat; i++) {
+		const struct config_heartbeat *hb = &c.heartbeat[i];
+
+		check_str(hb->name, sizeof(hb->name), 1);
+		check_str(hb->to, sizeof(hb->to), 1);
+		check_str(hb->text, sizeof(hb->text), 0);
+		if (hb->every < 1)
+			abort();
+	}
 	for (unsigned i = 0; i < c.nmodem; i++) {
 		const struct config_modem *m = &c.modem[i];
 

@@ -378,6 +378,77 @@ static void test_webhooks_and_tls(void **state)
 		err[0] = '\0';
 		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
 		assert_string_equal(err, bad[i].err);
+/* [heartbeat NAME] sections and the self-alarm keys of [gateway]. */
+static void test_oncall(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err;
+	} bad[] = {
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat]\n", "t.conf:5: [heartbeat] needs a name: [heartbeat NAME]" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat a/b]\n",
+		  "t.conf:5: bad heartbeat name \"a/b\" (1 to 31 of A-Z a-z 0-9 _ . -)" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\n[heartbeat x]\n",
+		  "t.conf:8: duplicate heartbeat \"x\" (first on line 5)" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nevery = 5m\n", "t.conf:5: [heartbeat x] has no to" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\n", "t.conf:5: [heartbeat x] has no every" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 0\n", "t.conf:7: every: must be more than 0" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5 min\n",
+		  "t.conf:7: every: \"5 min\" is not a duration (a number with s, m, h or d)" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = oncall\nevery = 5m\n",
+		  "t.conf:6: to: \"oncall\" is not a phone number (an optional '+' and 1 to 20 digits)" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\nretry = 3\n",
+		  "t.conf:8: unknown key \"retry\" in [heartbeat x]" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\ntext = \xff\xfe\n",
+		  "t.conf:8: text: not valid UTF-8" },
+		{ "[gateway]\nspool = /s\nmax_parts = 1\n" MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\n"
+		  "text = 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+		  "0123456789012345678901234567890123456789012345678901234567890123456789\n",
+		  "t.conf:9: [heartbeat x] text needs 2 parts; max_parts allows 1" },
+		{ MIN_GATEWAY "alarm_spool_full = 101\n" MIN_MODEM, "t.conf:3: alarm_spool_full: 101 is out of range 0..100" },
+		{ MIN_GATEWAY "alarm_no_send = 10 m\n" MIN_MODEM,
+		  "t.conf:3: alarm_no_send: \"10 m\" is not a duration (a number with s, m, h or d)" },
+		{ MIN_GATEWAY "alarm_resets = 5\n" MIN_MODEM,
+		  "t.conf:3: alarm_resets: \"5\" is not N/PERIOD (e.g. 10/1h) or 0" },
+	};
+	char err[256];
+
+	(void)state;
+	assert_parses(MIN_GATEWAY MIN_MODEM);
+	assert_int_equal(cfg.gateway.alarm_no_send, 600);
+	assert_int_equal(cfg.gateway.alarm_stuck, 1800);
+	assert_int_equal(cfg.gateway.alarm_spool_full, 90);
+	assert_int_equal(cfg.gateway.alarm_resets.count, 5);
+	assert_int_equal(cfg.gateway.alarm_resets.period, 3600);
+	assert_int_equal(cfg.nheartbeat, 0);
+
+	assert_parses(MIN_GATEWAY "admin = +4915112345678\nalarm_no_send = 2m\nalarm_stuck = 0\nalarm_spool_full = 0\n"
+				  "alarm_resets = 3/10m\n" MIN_MODEM
+				  "[heartbeat backup.nas-1]\nto = +491701234567\nevery = 1d\n"
+				  "[heartbeat cron]\nto = 0171123\nevery = 90\ntext = the \"nightly\" job is silent\n"
+				  "[heartbeat semi]\nto = 0171123\nevery = 1h\ntext = \"backup; nightly\" ; a comment\n");
+	assert_string_equal(cfg.gateway.admin, "+4915112345678");
+	assert_int_equal(cfg.gateway.alarm_no_send, 120);
+	assert_int_equal(cfg.gateway.alarm_stuck, 0);
+	assert_int_equal(cfg.gateway.alarm_spool_full, 0);
+	assert_int_equal(cfg.gateway.alarm_resets.count, 3);
+	assert_int_equal(cfg.gateway.alarm_resets.period, 600);
+	assert_int_equal(cfg.nheartbeat, 3);
+	assert_string_equal(cfg.heartbeat[0].name, "backup.nas-1");
+	assert_string_equal(cfg.heartbeat[0].to, "+491701234567");
+	assert_int_equal(cfg.heartbeat[0].every, 86400);
+	assert_string_equal(cfg.heartbeat[0].text, "");
+	assert_int_equal(cfg.heartbeat[0].line, 10);
+	assert_string_equal(cfg.heartbeat[1].name, "cron");
+	assert_string_equal(cfg.heartbeat[1].to, "0171123");
+	assert_int_equal(cfg.heartbeat[1].every, 90);
+	assert_string_equal(cfg.heartbeat[1].text, "the \"nightly\" job is silent");
+	assert_string_equal(cfg.heartbeat[2].text, "backup; nightly");
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = '\0';
+		if (parse(bad[i].text, err, sizeof(err)) != -EINVAL || strcmp(err, bad[i].err) != 0)
+			fail_msg("case %zu:\n  got:  %s\n  want: %s", i, err, bad[i].err);
 	}
 }
 
@@ -646,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_bools),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_storm_keys),
+		cmocka_unit_test(test_oncall),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_loopback_without_token),
 		cmocka_unit_test(test_long_lines),

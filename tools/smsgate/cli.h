@@ -13,6 +13,7 @@ int cli_http(const char *url, const char *token, const char *method, const char 
 	     int *status, char **answer);
 int cli_send(int argc, char **argv);
 int cli_status(int argc, char **argv);
+int cli_heartbeat(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
 /* Started by a web server as a CGI program: answers on stdout, exits 0. */
 int cli_cgi(int argc, char **argv);

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	fputs("usage:\n"
 	      "  smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER|GROUP TEXT...\n"
 	      "  smsgate status [-c CONF | -u URL [-t TOKEN]]\n"
+	      "  smsgate heartbeat [-c CONF | -u URL [-t TOKEN]] NAME\n"
 	      "  smsgate check-config -c CONF\n"
 	      "  smsgate pdu decode [--json] [--no-smsc] HEX\n"
 	      "  smsgate pdu encode [--ucs2] [--report] [--flash] [--smsc NUMBER] [--validity MINUTES]\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 		return cli_send(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return cli_status(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "heartbeat") == 0)
+		return cli_heartbeat(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "check-config") == 0)
 		return cli_check_config(argc - 1, argv + 1);
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

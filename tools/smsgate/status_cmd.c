@@ -103,6 +103,18 @@ int cli_status(int argc, char **argv)
 			       str(m, "last_error")[0] ? "; last error: " : "", str(m, "last_error"));
 		}
 	}
+	if (json_object_object_get_ex(st, "heartbeats", &modems)) {
+		for (size_t i = 0; i < json_object_array_length(modems); i++) {
+			json_object *hb = json_object_array_get_idx(modems, i);
+			int64_t last = num(hb, "last_beat");
+
+			printf("heartbeat %s: %s, every %lld s, ", str(hb, "name"), str(hb, "state"), (long long)num(hb, "every"));
+			if (last)
+				printf("last beat %lld s ago\n", (long long)(time(NULL) - last));
+			else
+				printf("no beat yet\n");
+		}
+	}
 	json_object_put(st);
 	return ready > 0 && age <= STATUS_STALE_S ? 0 : CLI_REFUSED;
 }
