@@ -129,8 +129,6 @@ struct config {
 	/* [group NAME] members = ...: "to=NAME" wherever a number is taken. */
 	struct req_group group[CONFIG_GROUPS_MAX];
 	unsigned ngroup;
-};
-
 	struct config_heartbeat heartbeat[CONFIG_HEARTBEATS_MAX];
 	unsigned nheartbeat;
 };

@@ -378,6 +378,9 @@ static void test_webhooks_and_tls(void **state)
 		err[0] = '\0';
 		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
 		assert_string_equal(err, bad[i].err);
+	}
+}
+
 /* [heartbeat NAME] sections and the self-alarm keys of [gateway]. */
 static void test_oncall(void **state)
 {
