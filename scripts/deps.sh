@@ -20,4 +20,4 @@ smsgate_need() {
 SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd-dev libcurl4-gnutls-dev"
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
 # cmocka, and the third-party programs the tests talk to.
-SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox openssl"
+SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox openssl mosquitto mosquitto-clients"
