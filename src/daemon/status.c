@@ -80,6 +80,8 @@ json_object *gw_status_json(struct gateway *gw)
 		}
 		json_object_object_add(o, "webhooks", hooks);
 	}
+	if (gw->pool)
+		json_object_object_add(o, "mqtt", gw_pool_status_json(gw));
 	return o;
 }
 
@@ -101,6 +103,7 @@ static void status_timer_cb(struct loop *l, struct loop_timer *t)
 	(void)l;
 	gw->status_written = loop_now();
 	status_flush(gw);
+	gw_pool_update(gw);
 }
 
 void gw_status_write(struct gateway *gw)
