@@ -214,6 +214,7 @@ void gw_pool_update(struct gateway *gw)
 
 		if (rc == 0) {
 			p->subscribed = want;
+			gw_status_write(gw);
 			log_info("mqtt: %s %s (%s)", want ? "subscribed to" : "unsubscribed from", p->filter,
 				 want ? "a modem can send" : "no modem can send: the pool's other gateways take the work");
 		}
@@ -394,6 +395,7 @@ static void on_up(void *ctx, bool session_present)
 	free(p->status_sent);
 	p->status_sent = NULL;
 	gw_pool_update(p->gw);
+	gw_status_write(p->gw);
 	events_pump(p);
 }
 

@@ -102,8 +102,8 @@ static void status_timer_cb(struct loop *l, struct loop_timer *t)
 
 	(void)l;
 	gw->status_written = loop_now();
+	gw_pool_update(gw); /* first: status.json then shows the subscription as it is */
 	status_flush(gw);
-	gw_pool_update(gw);
 }
 
 void gw_status_write(struct gateway *gw)
