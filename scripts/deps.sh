@@ -21,6 +21,8 @@ SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
 # cmocka, and the third-party programs the tests talk to (prometheus-alertmanager:
 # its webhook delivers to smsgated in tests/integration/http/test_receivers.py;
-# headless Chromium for the status page).
+# headless Chromium for the status page; the mosquitto broker and clients
+# for the MQTT pool).
 SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox
-	openssl prometheus-alertmanager chromium chromium-driver python3-selenium"
+	openssl prometheus-alertmanager chromium chromium-driver python3-selenium
+	mosquitto mosquitto-clients"

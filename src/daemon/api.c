@@ -21,9 +21,8 @@
 
 /* 0 when queued; MSG_SUPPRESSED (limits) or MSG_FAILED (allow_prefixes
  * changed by a reload) when gw_admit finished it at once. */
-static int api_enqueued(void *ctx, const char *id)
+int gw_take_queued(struct gateway *gw, const char *id)
 {
-	struct gateway *gw = ctx;
 	struct msg_record rec;
 	struct outmsg m;
 	char why[192];
@@ -40,6 +39,11 @@ static int api_enqueued(void *ctx, const char *id)
 		log_error("message %s: out of memory; it is taken up at the next start", id);
 	outmsg_free(&m);
 	return rc == 1 ? MSG_SUPPRESSED : rc == 2 ? MSG_FAILED : 0;
+}
+
+static int api_enqueued(void *ctx, const char *id)
+{
+	return gw_take_queued(ctx, id);
 }
 
 static void api_committed(void *ctx)

@@ -17,7 +17,7 @@
 #include "smsfile.h"
 #include "util.h"
 
-enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROUP, SEC_HEARTBEAT };
+enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROUP, SEC_HEARTBEAT, SEC_MQTT };
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
@@ -37,6 +37,8 @@ enum type {
 	T_EVENTS,       /* webhook event names, comma-separated, or all */
 	T_MEMBERS,      /* numbers separated by commas and/or spaces, each as at the door (req_check_number) */
 	T_TEXT,         /* UTF-8 text for an SMS; '"' allowed inside */
+	T_MQTT_URL,     /* mqtt://HOST[:PORT]; fills host and port of struct config_mqtt */
+	T_MQTT_NAME,    /* 1..64 of A-Z a-z 0-9 _ . - (a topic level, a client id); min 1: '/' allowed between */
 };
 
 #define REQUIRED 0x1u
@@ -65,6 +67,7 @@ struct config_key {
 #define HOOK(f) FIELD(struct config_webhook, f)
 #define GROUP(f) FIELD(struct req_group, f)
 #define HB(f) FIELD(struct config_heartbeat, f)
+#define MQTT(f) FIELD(struct config_mqtt, f)
 
 /* Every key, once: name, section, type, range, storage, default, flags. */
 static const struct config_key keys[] = {
@@ -114,6 +117,17 @@ static const struct config_key keys[] = {
 	{ "to",                   SEC_HEARTBEAT, T_PHONE, 0,  0,        HB(to),                    NULL,     REQUIRED },
 	{ "every",                SEC_HEARTBEAT, T_DURATION, 1, 31536000, HB(every),               NULL,     REQUIRED | NONZERO },
 	{ "text",                 SEC_HEARTBEAT, T_TEXT, 0,   0,        HB(text),                  NULL,     0 },
+	{ "url",                  SEC_MQTT,    T_MQTT_URL, 0, 0,        MQTT(url),                 NULL,     REQUIRED },
+	{ "client_id",            SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(client_id),           NULL,     0 },
+	{ "username",             SEC_MQTT,    T_TOKEN,  0,   0,        MQTT(username),            NULL,     0 },
+	{ "password",             SEC_MQTT,    T_TOKEN,  0,   0,        MQTT(password),            NULL,     0 },
+	{ "prefix",               SEC_MQTT,    T_MQTT_NAME, 1, 0,       MQTT(prefix),              "smsgate", 0 },
+	{ "group",                SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(group),               "smsgate", 0 },
+	{ "gateway",              SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(gateway),             NULL,     0 },
+	{ "forward",              SEC_MQTT,    T_BOOL,   0,   0,        MQTT(forward),             "no",     0 },
+	{ "forward_timeout",      SEC_MQTT,    T_UINT,   1,   60,       MQTT(forward_timeout),     "5",      0 },
+	{ "keepalive",            SEC_MQTT,    T_UINT,   5,   3600,     MQTT(keepalive),           "60",     0 },
+	{ "max_queued",           SEC_MQTT,    T_UINT,   1,   1000000,  MQTT(max_queued),          "10000",  0 },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -130,11 +144,12 @@ struct parser {
 	void *base;                     /* the current section's struct */
 	unsigned *seen;                 /* line of each key in the current section; 0: not given */
 	char where[CONFIG_NAME_SIZE + 16]; /* "[modem usb0]" for messages */
-	unsigned gw_line, http_line;
+	unsigned gw_line, http_line, mqtt_line;
 	unsigned seen_gw[NKEYS], seen_http[NKEYS], seen_modem[CONFIG_MODEMS_MAX][NKEYS];
 	unsigned seen_webhook[CONFIG_WEBHOOKS_MAX][NKEYS];
 	unsigned seen_group[CONFIG_GROUPS_MAX][NKEYS], group_line[CONFIG_GROUPS_MAX];
 	unsigned seen_heartbeat[CONFIG_HEARTBEATS_MAX][NKEYS];
+	unsigned seen_mqtt[NKEYS];
 	unsigned listen_line[CONFIG_LISTEN_MAX];
 };
 
@@ -370,6 +385,85 @@ static int set_url(struct parser *ps, const struct config_key *k, char *slot, co
 	return set_string(ps, k, slot, v);
 }
 
+/* mqtt://HOST[:PORT], HOST a name, an IPv4 address or [IPv6]. */
+static int set_mqtt_url(struct parser *ps, const struct config_key *k, struct config_mqtt *m, const char *v)
+{
+	const char *host = v + 7, *end, *port = NULL;
+	size_t hlen;
+	unsigned p = 1883;
+
+	if (strncmp(v, "mqtts://", 8) == 0)
+		return fail(ps, ps->line, "%s: mqtts:// (TLS) is not supported in this build; use mqtt:// "
+			    "on a trusted network or through a TLS tunnel (docs/mqtt.md)", k->name);
+	if (strncmp(v, "mqtt://", 7) != 0)
+		return fail(ps, ps->line, "%s: \"%s\" is not mqtt://HOST[:PORT]", k->name, v);
+	if (*host == '[') {
+		end = strchr(host, ']');
+		if (!end)
+			return fail(ps, ps->line, "%s: missing ']' in %s", k->name, v);
+		host++;
+		hlen = (size_t)(end - host);
+		end++;
+	} else {
+		end = host + strcspn(host, ":/");
+		hlen = (size_t)(end - host);
+	}
+	if (*end == ':')
+		port = end + 1;
+	else if (*end && strcmp(end, "/") != 0)
+		return fail(ps, ps->line, "%s: unexpected \"%s\" after the host (mqtt://HOST[:PORT])", k->name, end);
+	if (port) {
+		char digits[8];
+		size_t n = strcspn(port, "/");
+
+		if (n == 0 || n >= sizeof(digits) || (port[n] && strcmp(port + n, "/") != 0))
+			return fail(ps, ps->line, "%s: bad port in %s", k->name, v);
+		memcpy(digits, port, n);
+		digits[n] = '\0';
+		if (parse_uint(digits, &p) < 0 || p < 1 || p > 65535)
+			return fail(ps, ps->line, "%s: bad port in %s", k->name, v);
+	}
+	if (hlen == 0 || hlen >= sizeof(m->host))
+		return fail(ps, ps->line, "%s: no host in %s", k->name, v);
+	for (size_t i = 0; i < hlen; i++) {
+		char ch = host[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '.' || ch == ':' || ch == '_'))
+			return fail(ps, ps->line, "%s: bad host in %s", k->name, v);
+	}
+	if (set_string(ps, k, m->url, v) < 0)
+		return -EINVAL;
+	memcpy(m->host, host, hlen);
+	m->host[hlen] = '\0';
+	m->port = (uint16_t)p;
+	return 0;
+}
+
+/* A topic level or client id; with slash (prefix), levels separated by
+ * single '/', none empty. MQTT wildcards and '$' never. */
+static int set_mqtt_name(struct parser *ps, const struct config_key *k, char *slot, const char *v, bool slash)
+{
+	size_t n = strlen(v);
+
+	if (n > (slash ? CONFIG_MQTT_TOPIC_SIZE : CONFIG_MQTT_NAME_SIZE) - 1)
+		return fail(ps, ps->line, "%s: longer than %d bytes", k->name,
+			    (slash ? CONFIG_MQTT_TOPIC_SIZE : CONFIG_MQTT_NAME_SIZE) - 1);
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		    ch == '.' || ch == '-')
+			continue;
+		if (slash && ch == '/' && i > 0 && i + 1 < n && v[i + 1] != '/')
+			continue;
+		return fail(ps, ps->line, "%s: \"%s\" is not 1 to %d of A-Z a-z 0-9 _ . -%s", k->name, v,
+			    (slash ? CONFIG_MQTT_TOPIC_SIZE : CONFIG_MQTT_NAME_SIZE) - 1,
+			    slash ? " (levels separated by /)" : "");
+	}
+	return set_string(ps, k, slot, v);
+}
+
 /* "all", or event names separated by commas and/or blanks. */
 static int set_events(struct parser *ps, const struct config_key *k, unsigned *slot, const char *v)
 {
@@ -558,6 +652,12 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 		if (!utf8_valid(v))
 			return fail(ps, ps->line, "%s: not valid UTF-8", k->name);
 		rc = set_string(ps, k, slot, v);
+		break;
+	case T_MQTT_URL:
+		rc = set_mqtt_url(ps, k, base, v);
+		break;
+	case T_MQTT_NAME:
+		rc = set_mqtt_name(ps, k, slot, v, k->min == 1);
 		break;
 	}
 	if (rc == 0 && count)
@@ -790,6 +890,16 @@ static int parse_section(struct parser *ps, char *s)
 		ps->base = &ps->c->http;
 		ps->seen = ps->seen_http;
 		first = &ps->http_line;
+	} else if (strcmp(name, "mqtt") == 0) {
+		if (!*arg && !ps->c->mqtt.line) {
+			apply_defaults(SEC_MQTT, &ps->c->mqtt);
+			ps->c->mqtt.enabled = true;
+			ps->c->mqtt.line = (int)ps->line;
+		}
+		ps->sec = SEC_MQTT;
+		ps->base = &ps->c->mqtt;
+		ps->seen = ps->seen_mqtt;
+		first = &ps->mqtt_line;
 	} else {
 		if (*arg)
 			return fail(ps, ps->line, "unknown section [%s %s]", name, arg);
@@ -890,6 +1000,15 @@ static size_t key_index(const char *name)
 	return 0;
 }
 
+static size_t key_index_in(enum section sec, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0)
+			return i;
+	}
+	return 0;
+}
+
 static bool is_loopback(const struct config_listen *l)
 {
 	unsigned char bin[sizeof(struct in6_addr)];
@@ -930,8 +1049,12 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		snprintf(where, sizeof(where), "[heartbeat %s]", c->heartbeat[i].name);
 		rc = missing_keys(ps, SEC_HEARTBEAT, ps->seen_heartbeat[i], (unsigned)c->heartbeat[i].line, where);
 	}
+	if (rc == 0 && c->mqtt.enabled)
+		rc = missing_keys(ps, SEC_MQTT, ps->seen_mqtt, (unsigned)c->mqtt.line, "[mqtt]");
 	if (rc < 0)
 		return rc;
+	if (c->mqtt.password[0] && !c->mqtt.username[0])
+		return fail(ps, ps->seen_mqtt[key_index_in(SEC_MQTT, "password")], "[mqtt] has a password but no username");
 	if (!h->tls_cert[0] != !h->tls_key[0]) {
 		unsigned l = ps->seen_http[key_index(h->tls_cert[0] ? "tls_cert" : "tls_key")];
 

@@ -33,6 +33,8 @@
 #define CONFIG_WEBHOOKS_MAX 4           /* [webhook NAME] sections */
 #define CONFIG_URL_SIZE 512
 #define CONFIG_GROUPS_MAX REQ_GROUPS_MAX /* [group NAME] sections */
+#define CONFIG_MQTT_NAME_SIZE 65        /* client_id, group, gateway: 1..64 of A-Z a-z 0-9 _ . - */
+#define CONFIG_MQTT_TOPIC_SIZE 129      /* prefix */
 #define CONFIG_RATE_MAX 64              /* rate_limit = N/PERIOD: N at most (a ring of N times per recipient) */
 #define CONFIG_HEARTBEATS_MAX 32        /* [heartbeat NAME] sections */
 #define CONFIG_TEXT_SIZE 512            /* text = ... of a heartbeat, UTF-8 */
@@ -119,6 +121,24 @@ struct config_heartbeat {
 	int line;                               /* of its [heartbeat NAME] header */
 };
 
+/* [mqtt]: a pool of gateways sharing one queue through a broker (docs/mqtt.md). */
+struct config_mqtt {
+	bool enabled;                           /* the section is present */
+	char url[CONFIG_URL_SIZE];              /* mqtt://HOST[:PORT] */
+	char host[256];                         /* from url: a name or a numeric address, no brackets */
+	uint16_t port;                          /* from url; 1883 by default */
+	char client_id[CONFIG_MQTT_NAME_SIZE];  /* "" : the host name */
+	char username[CONFIG_TOKEN_SIZE], password[CONFIG_TOKEN_SIZE];
+	char prefix[CONFIG_MQTT_TOPIC_SIZE];    /* topic prefix, may contain '/' */
+	char group[CONFIG_MQTT_NAME_SIZE];      /* shared subscription group */
+	char gateway[CONFIG_MQTT_NAME_SIZE];    /* "" : client_id; names this gateway's topics */
+	bool forward;                           /* HTTP-accepted messages go to the pool */
+	unsigned forward_timeout;               /* seconds to wait for the broker's PUBACK */
+	unsigned keepalive;                     /* seconds */
+	unsigned max_queued;                    /* events waiting for the broker */
+	int line;                               /* of the [mqtt] header */
+};
+
 struct config {
 	struct config_gateway gateway;
 	struct config_http http;
@@ -131,6 +151,7 @@ struct config {
 	unsigned ngroup;
 	struct config_heartbeat heartbeat[CONFIG_HEARTBEATS_MAX];
 	unsigned nheartbeat;
+	struct config_mqtt mqtt;
 };
 
 /* The defaults of every key, and no modem. */

@@ -3,7 +3,8 @@
  * failed when a message is finished, delivered or failed when its status
  * report comes, received for an incoming SMS. The data is what the API
  * shows for the same thing (request.h), so a receiver and a client that
- * polls read the same fields.
+ * polls read the same fields. The same events go to the MQTT pool
+ * (pool.c), as PREFIX/GATEWAY/events/{sent,delivered,failed,received}.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ void gw_event_message(struct gateway *gw, const struct msg_record *rec)
 	json_object *data;
 	enum webhook_event type;
 
-	if (!gw->webhooks)
+	if (!gw->webhooks && !gw->pool)
 		return;
 	if (rec->state == MSG_SENT)
 		type = WEBHOOK_SENT;
@@ -63,7 +64,9 @@ void gw_event_message(struct gateway *gw, const struct msg_record *rec)
 	else
 		return; /* cancelled, suppressed: the client that asked knows */
 	data = req_record_json(rec, NULL);
-	webhooks_emit(gw->webhooks, type, data);
+	if (gw->webhooks)
+		webhooks_emit(gw->webhooks, type, data);
+	gw_pool_event(gw, type, data);
 	json_object_put(data);
 }
 
@@ -72,7 +75,7 @@ void gw_event_received(struct gateway *gw, const char *name, const char *file, s
 	char *copy;
 	json_object *data;
 
-	if (!gw->webhooks)
+	if (!gw->webhooks && !gw->pool)
 		return;
 	copy = strndup(file, len);
 	if (!copy) {
@@ -80,7 +83,9 @@ void gw_event_received(struct gateway *gw, const char *name, const char *file, s
 		return;
 	}
 	data = req_incoming_json(name, copy);
-	webhooks_emit(gw->webhooks, WEBHOOK_RECEIVED, data);
+	if (gw->webhooks)
+		webhooks_emit(gw->webhooks, WEBHOOK_RECEIVED, data);
+	gw_pool_event(gw, WEBHOOK_RECEIVED, data);
 	json_object_put(data);
 	free(copy);
 }

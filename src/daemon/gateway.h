@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "event.h"
 #include "loop.h"
 #include "modem.h"
 #include "proc.h"
@@ -166,6 +167,7 @@ struct gateway {
 
 	struct hooks *hooks;
 	struct webhooks *webhooks;      /* NULL: none configured */
+	struct pool *pool;              /* [mqtt]; NULL: none */
 	struct http_server *http;
 	/* Acceptance to sent, for /metrics: counts per bucket, the last one +Inf. */
 	uint64_t latency_count[GW_LATENCY_NBUCKETS + 1];
@@ -212,6 +214,18 @@ void gw_webhooks_reload(struct gateway *gw, const struct config *old);
 void gw_event_message(struct gateway *gw, const struct msg_record *rec);
 /* sms.received: the incoming/ file just written (name, its bytes). */
 void gw_event_received(struct gateway *gw, const char *name, const char *file, size_t len);
+
+/* pool.c: the MQTT pool (docs/mqtt.md) */
+int gw_pool_start(struct gateway *gw, char *why, size_t whylen);
+void gw_pool_stop(struct gateway *gw);
+/* Subscribes or unsubscribes as the modems allow; publishes the retained status. */
+void gw_pool_update(struct gateway *gw);
+void gw_pool_event(struct gateway *gw, enum webhook_event type, json_object *data);
+json_object *gw_pool_status_json(struct gateway *gw);
+
+/* api.c: a message file durably in queue/ joins the queue (limits, allow
+ * list): 0 queued, else the enum msg_state it was finished in. */
+int gw_take_queued(struct gateway *gw, const char *id);
 
 /* intake.c */
 int gw_intake_start(struct gateway *gw);

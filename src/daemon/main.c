@@ -165,6 +165,15 @@ static void reload(struct gateway *gw)
 	log_set_level(gw->cfg.gateway.log_level);
 	gw_webhooks_reload(gw, &old);
 	gw_http_reload(gw);
+	if (memcmp(&old.mqtt, &gw->cfg.mqtt, sizeof(old.mqtt)) != 0) {
+		char why[256];
+
+		gw_pool_stop(gw);
+		if (gw_pool_start(gw, why, sizeof(why)) < 0)
+			log_error("reload: mqtt: %s; the pool is left until this is fixed", why);
+		else
+			log_info("reload: mqtt restarted with the new settings");
+	}
 	log_info("config reloaded from %s (%u modems%s)", gw->config_path, gw->cfg.nmodem,
 		 same ? ", unchanged" : ", restarting them");
 	if (!same) {
@@ -303,6 +312,10 @@ int main(int argc, char **argv)
 		log_error("webhooks: %s", err);
 		return 1;
 	}
+	if (gw_pool_start(gw, err, sizeof(err)) < 0) {
+		log_error("mqtt: %s", err);
+		return 1;
+	}
 	/* Heartbeats before intake: an alarm due since before the start is
 	 * queued ahead of what waits in outgoing/. */
 	if ((rc = gw_recover_queue(gw)) < 0 || (rc = gw_incoming_start(gw)) < 0 || (rc = gw_heartbeats_start(gw)) < 0 ||
@@ -330,6 +343,7 @@ int main(int argc, char **argv)
 	http_stop(gw->http);
 	for (unsigned i = 0; i < gw->nmodems; i++)
 		modem_stop(&gw->modems[i].m);
+	gw_pool_stop(gw);
 	hooks_free(gw->hooks);
 	webhooks_free(gw->webhooks);
 	if (demo_mode)

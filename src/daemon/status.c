@@ -81,6 +81,8 @@ json_object *gw_status_json(struct gateway *gw)
 		json_object_object_add(o, "webhooks", hooks);
 	}
 	json_object_object_add(o, "heartbeats", gw_heartbeats_json(gw));
+	if (gw->pool)
+		json_object_object_add(o, "mqtt", gw_pool_status_json(gw));
 	return o;
 }
 
@@ -101,6 +103,7 @@ static void status_timer_cb(struct loop *l, struct loop_timer *t)
 
 	(void)l;
 	gw->status_written = loop_now();
+	gw_pool_update(gw); /* first: status.json then shows the subscription as it is */
 	status_flush(gw);
 }
 

@@ -65,7 +65,12 @@ static int cmp_ids(const void *a, const void *b)
 
 int outbox_open(struct outbox *o, int rootfd, const char *name, size_t max, unsigned sync)
 {
-	int top = open_dir(rootfd, "webhooks"), fd;
+	return outbox_open_in(o, rootfd, "webhooks", name, max, sync);
+}
+
+int outbox_open_in(struct outbox *o, int rootfd, const char *top_name, const char *name, size_t max, unsigned sync)
+{
+	int top = open_dir(rootfd, top_name), fd;
 	DIR *d;
 	struct dirent *e;
 

@@ -28,6 +28,8 @@ struct outbox {
 /* Opens (creating) spool/webhooks/NAME below the spool's root directory and
  * takes up the events left there. Returns 0 or -errno. */
 int outbox_open(struct outbox *o, int rootfd, const char *name, size_t max, unsigned sync);
+/* The same below spool/TOP/NAME (the MQTT events: spool/mqtt/events). */
+int outbox_open_in(struct outbox *o, int rootfd, const char *top, const char *name, size_t max, unsigned sync);
 void outbox_close(struct outbox *o);
 
 /* Writes a new event durably. Returns 0, or -errno (nothing queued). */

@@ -455,6 +455,54 @@ static void test_oncall(void **state)
 	}
 }
 
+static void test_mqtt(void **state)
+{
+	static const struct {
+		const char *lines;
+		const char *err;
+	} bad[] = {
+		{ "[mqtt]\nprefix = x\n", "t.conf:5: [mqtt] has no url" },
+		{ "[mqtt]\nurl = mqtts://b\n",
+		  "t.conf:6: url: mqtts:// (TLS) is not supported in this build; use mqtt:// on a trusted network or "
+		  "through a TLS tunnel (docs/mqtt.md)" },
+		{ "[mqtt]\nurl = http://b\n", "t.conf:6: url: \"http://b\" is not mqtt://HOST[:PORT]" },
+		{ "[mqtt]\nurl = mqtt://b:0\n", "t.conf:6: url: bad port in mqtt://b:0" },
+		{ "[mqtt]\nurl = mqtt://b:1883/x\n", "t.conf:6: url: bad port in mqtt://b:1883/x" },
+		{ "[mqtt]\nurl = mqtt://\n", "t.conf:6: url: no host in mqtt://" },
+		{ "[mqtt]\nurl = mqtt://b\nprefix = a/+\n",
+		  "t.conf:7: prefix: \"a/+\" is not 1 to 128 of A-Z a-z 0-9 _ . - (levels separated by /)" },
+		{ "[mqtt]\nurl = mqtt://b\ngroup = a/b\n", "t.conf:7: group: \"a/b\" is not 1 to 64 of A-Z a-z 0-9 _ . -" },
+		{ "[mqtt]\nurl = mqtt://b\npassword = p\n", "t.conf:7: [mqtt] has a password but no username" },
+		{ "[mqtt]\nurl = mqtt://b\n[mqtt]\n", "t.conf:7: duplicate section [mqtt] (first on line 5)" },
+		{ "[mqtt x]\nurl = mqtt://b\n", "t.conf:5: [mqtt] takes no name" },
+	};
+	char text[1024], err[256];
+
+	(void)state;
+	assert_parses(MIN_GATEWAY MIN_MODEM);
+	assert_false(cfg.mqtt.enabled);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://[::1]:1884\n");
+	assert_true(cfg.mqtt.enabled);
+	assert_string_equal(cfg.mqtt.host, "::1");
+	assert_int_equal(cfg.mqtt.port, 1884);
+	assert_string_equal(cfg.mqtt.prefix, "smsgate");
+	assert_string_equal(cfg.mqtt.group, "smsgate");
+	assert_string_equal(cfg.mqtt.client_id, "");
+	assert_int_equal(cfg.mqtt.keepalive, 60);
+	assert_false(cfg.mqtt.forward);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://broker.example.org\nprefix = site/sms\n"
+					    "client_id = home-gw\ngateway = home\nusername = u\npassword = p\n");
+	assert_string_equal(cfg.mqtt.host, "broker.example.org");
+	assert_int_equal(cfg.mqtt.port, 1883);
+	assert_string_equal(cfg.mqtt.prefix, "site/sms");
+	assert_string_equal(cfg.mqtt.gateway, "home");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "%s", bad[i].lines);
+		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].err);
+	}
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -714,6 +762,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_every_key),
