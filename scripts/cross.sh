@@ -40,16 +40,17 @@ modemsim=$top/$host/tools/modemsim/smsgate-modemsim
 FPU_RE='[[:space:]](lwc1|swc1|ldc1|sdc1|lwxc1|swxc1|ldxc1|sdxc1|luxc1|suxc1|mtc1|mfc1|mthc1|mfhc1|ctc1|cfc1|bc1[tf]l?|bc1eqz|bc1nez|movf|movt|[a-z0-9]+\.(s|d|w|l|ps)(\.[a-z.]+)?)[[:space:]]'
 
 no_fpu() { # BINARY: fails, listing them, if it holds an FPU instruction or is not soft-float
-	local hits
+	local hits attrs
 	hits=$(mipsel-linux-gnu-objdump -d "$1" | grep -E "$FPU_RE" || true)
 	if [ -n "$hits" ]; then
 		echo "$1: FPU instructions (the 24KEc has no FPU):"
 		echo "$hits" | head -20
 		return 1
 	fi
-	if ! mipsel-linux-gnu-readelf -A "$1" | grep -q 'FP ABI: *Soft float'; then
+	attrs=$(mipsel-linux-gnu-readelf -A "$1")
+	if ! grep -q 'FP ABI: *Soft float' <<<"$attrs"; then
 		echo "$1: not marked soft-float:"
-		mipsel-linux-gnu-readelf -A "$1"
+		echo "$attrs"
 		return 1
 	fi
 	echo "$1: no FPU instruction in $(mipsel-linux-gnu-objdump -d "$1" | grep -c '^ ') instructions, FP ABI soft float"
@@ -76,6 +77,9 @@ cross_build() { # TARGET
 	24kec)
 		cc=$tc/24kec/bin/mipsel-24kec-gcc bu=mipsel-linux-gnu
 		pc=$tc/24kec/lib/pkgconfig
+		# Flash is small: unused functions of smsgate and the libraries go.
+		cflags="-ffunction-sections -fdata-sections"
+		ldflags="-Wl,--gc-sections"
 		emu="qemu-mipsel;-cpu;24KEc"
 		;;
 	esac

@@ -281,8 +281,20 @@ static void test_spawn_errors(void **state)
 	char *const missing[] = { "/nonexistent/smsgate-hook", NULL };
 	char *const noexec[] = { script, NULL };
 	char *const none[] = { NULL };
+	int rc;
 
-	assert_int_equal(proc_run(&f->proc, &f->loop, missing, 1000, on_done), -ENOENT);
+	rc = proc_run(&f->proc, &f->loop, missing, 1000, on_done);
+	if (rc == 0 && getenv("SMSGATE_TEST_EMULATED")) {
+		/* qemu-user runs glibc's posix_spawn (clone with CLONE_VM |
+		 * CLONE_VFORK) as a plain fork, so the exec error cannot come
+		 * back through the shared memory: the child exits 127 instead.
+		 * Only under emulation; musl reports it through a pipe. */
+		assert_int_equal(wait_done(f, 1, 5000), 0);
+		assert_true(WIFEXITED(f->status[0]));
+		assert_int_equal(WEXITSTATUS(f->status[0]), 127);
+		skip();
+	}
+	assert_int_equal(rc, -ENOENT);
 	assert_false(proc_running(&f->proc));
 	write_script(f, "noexec", "#!/bin/sh\nexit 0\n", script, sizeof(script));
 	assert_int_equal(chmod(script, 0644), 0);
