@@ -13,7 +13,7 @@ smsgate_need $SMSGATE_BUILD_PKGS $SMSGATE_TEST_PKGS
 jobs=$(nproc)
 fuzz_seconds=${SMSGATE_FUZZ_SECONDS:-20}
 
-step() { printf '\n==== %s\n' "$*"; }
+step() { printf '\n==== %s (%ds in)\n' "$*" "$SECONDS"; }
 
 step "build (gcc, -Werror)"
 cmake -S . -B build/test -DSMSGATE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -15,7 +15,7 @@
 #        xz -9e; libraries besides glibc, found through DT_NEEDED.
 # rss:   x86_64 only (qemu's own memory would swamp a MIPS figure):
 #        smsgated and smsd through bench/queue/bench_queue.py rss, gammu-smsd
-#        and bearerbox through bench/size/size.py.
+#        and Kannel (bearerbox + smsbox) through bench/size/size.py.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD

@@ -10,7 +10,8 @@ gammu-smsd and Kannel's bearerbox (docs/BENCHMARKS.md, "Size and memory").
   size.py rss-gammu | rss-bearerbox
       resident memory of gammu-smsd against smsgate-modemsim (idle, and
       with QUEUED files in its outbox behind a deregistered modem), of
-      bearerbox idle (its loopback SMSC: no modem needed).
+      Kannel's bearerbox and smsbox idle (bench/http's configuration:
+      loopback SMSC, no modem needed).
 
 smsgated's and smsd's memory come from bench/queue/bench_queue.py rss, so
 all are read the same way: /proc/PID/status (VmRSS, RssAnon, RssFile) after
@@ -73,7 +74,7 @@ def libs_of(path, libdirs):
     """Shared libraries besides glibc, recursively: {soname: path}."""
     found = {}
     if not libdirs:  # this machine's binary: ldd knows the search path
-        out = subprocess.run(["ldd", path], stdout=subprocess.PIPE, text=True).stdout
+        out = subprocess.run(["ldd", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
         for m in re.finditer(r"^\s*(\S+) => (\S+)", out, re.M):
             if not GLIBC.match(m.group(1)):
                 found[m.group(1)] = os.path.realpath(m.group(2))
@@ -178,20 +179,9 @@ def cmd_rss_gammu():
         b.close()
 
 
-KANNEL_CONF = """group = core
-admin-port = {admin}
-admin-password = bench
-smsbox-port = {box}
-log-file = {dir}/bearerbox.log
-log-level = 1
-box-allow-ip = 127.0.0.1
-store-type = file
-store-location = {dir}/kannel.store
-
-group = smsc
-smsc = loopback
-smsc-id = loop
-"""
+# bench/http's Kannel configuration (bearerbox + smsbox, loopback SMSC).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
+from bench_http import KANNEL_CONF  # noqa: E402
 
 
 def free_port():
@@ -205,23 +195,27 @@ def free_port():
 def cmd_rss_bearerbox():
     b = Bench()
     try:
-        admin = free_port()
+        admin, box, sendsms = free_port(), free_port(), free_port()
         conf = os.path.join(b.dir, "kannel.conf")
         with open(conf, "w") as f:
-            f.write(KANNEL_CONF.format(admin=admin, box=free_port(), dir=b.dir))
+            f.write(KANNEL_CONF.format(admin=admin, box=box, port=sendsms, dir=b.dir))
         p = Proc(["/usr/sbin/bearerbox", "-v", "1", conf], os.path.join(b.dir, "bearerbox.out"))
         b.procs.append(p)
 
-        def admin_up():
+        def port_up(port):
             try:
-                socket.create_connection(("127.0.0.1", admin), 1).close()
+                socket.create_connection(("127.0.0.1", port), 1).close()
                 return True
             except OSError:
                 return False
-        wait_for(admin_up, 60, "bearerbox's admin port")
+        wait_for(lambda: port_up(admin), 60, "bearerbox's admin port")
+        sb = Proc(["/usr/sbin/smsbox", "-v", "1", conf], os.path.join(b.dir, "smsbox.out"))
+        b.procs.append(sb)
+        wait_for(lambda: port_up(sendsms), 60, "smsbox's sendsms port")
         time.sleep(SETTLE)
-        res = {"bench": "rss", "impl": "bearerbox", "idle": rss_of(p.p.pid)}
-        print("bearerbox idle (loopback SMSC): %s KiB" % res["idle"], flush=True)
+        res = {"bench": "rss", "impl": "kannel", "bearerbox_idle": rss_of(p.p.pid), "smsbox_idle": rss_of(sb.p.pid)}
+        print("bearerbox idle (loopback SMSC): %s KiB" % res["bearerbox_idle"], flush=True)
+        print("smsbox idle: %s KiB" % res["smsbox_idle"], flush=True)
         print("RESULT " + json.dumps(res), flush=True)
     finally:
         b.close()
