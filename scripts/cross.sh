@@ -90,7 +90,7 @@ cross_build() { # TARGET
 		-DSMSGATE_CROSS_CFLAGS="$cflags" -DSMSGATE_CROSS_LDFLAGS="$ldflags" \
 		-DSMSGATE_CROSS_EMULATOR="$emu" -DSMSGATE_HOST_MODEMSIM="$modemsim" >/dev/null
 	cmake --build "$b" -j"$jobs"
-	echo "$t: $(file -b "$b/src/daemon/smsgated" | cut -d, -f1-3)"
+	echo "$t: $("$bu-readelf" -h "$b/src/daemon/smsgated" | sed -n 's/^ *\(Class\|Data\|Machine\): *//p' | paste -sd, -)"
 	if [ "$t" = 24kec ]; then
 		no_fpu "$b/src/daemon/smsgated"
 		no_fpu "$b/tools/smsgate/smsgate"
