@@ -10,10 +10,11 @@ smsgate_need() {
 	echo "installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	if [ ! -f /tmp/.smsgate-apt-updated ]; then
-		apt-get update -qq && touch /tmp/.smsgate-apt-updated
+		apt-get -o DPkg::Lock::Timeout=900 update -qq && touch /tmp/.smsgate-apt-updated
 	fi
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# Another apt on the machine (a colleague's build) holds the lock: wait.
+	apt-get install -o DPkg::Lock::Timeout=900 -y -qq --no-install-recommends $missing >/dev/null
 }
 
 # What building smsgate needs.
@@ -26,3 +27,7 @@ SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd
 SMSGATE_TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev python3 python3-gammu smstools gammu gsm-utils curl busybox
 	openssl prometheus-alertmanager chromium chromium-driver python3-selenium
 	mosquitto mosquitto-clients"
+# The cross builds (scripts/cross.sh): Debian's MIPS cross compilers and
+# glibc, qemu-user to run what they build, dpkg-dev to unpack source
+# packages (scripts/cross-toolchain.sh), xz for the size bench.
+SMSGATE_CROSS_PKGS="gcc-mipsel-linux-gnu gcc-mips-linux-gnu binutils-mipsel-linux-gnu binutils-mips-linux-gnu libc6-dev-mipsel-cross libc6-dev-mips-cross linux-libc-dev-mipsel-cross qemu-user dpkg-dev xz-utils"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the unit and integration suite with warnings
-# as errors, the same suite under ASan+UBSan (clang), and a short libFuzzer
-# run of each fuzz target. Installs what it needs; safe to run again.
+# as errors, the same suite under ASan+UBSan (clang), a short libFuzzer
+# run of each fuzz target, and the cross builds for MIPS (scripts/cross.sh:
+# unit and daemon tests under qemu-user). Installs what it needs; safe to
+# run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -11,7 +13,7 @@ smsgate_need $SMSGATE_BUILD_PKGS $SMSGATE_TEST_PKGS
 jobs=$(nproc)
 fuzz_seconds=${SMSGATE_FUZZ_SECONDS:-20}
 
-step() { printf '\n==== %s\n' "$*"; }
+step() { printf '\n==== %s (%ds in)\n' "$*" "$SECONDS"; }
 
 step "build (gcc, -Werror)"
 cmake -S . -B build/test -DSMSGATE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -43,5 +45,8 @@ for f in build/fuzz/tests/fuzz/fuzz-*; do
 		|| { echo "fuzz-$name: crash"; tail -40 "build/fuzz/$name.log"; exit 1; }
 	echo "fuzz-$name: $(grep -o 'Done [0-9]* runs' "build/fuzz/$name.log" || echo ok)"
 done
+
+step "cross builds under qemu-user: mipsel, mips, MIPS 24KEc (static musl, soft-float)"
+SMSGATE_HOST_BUILD=build/test SMSGATE_JOBS="$jobs" bash scripts/cross.sh
 
 step "all tests passed"

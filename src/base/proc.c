@@ -12,11 +12,7 @@
 #include "proc.h"
 #include "util.h"
 
-/* The same number on every architecture but alpha: since Linux 5.3 new
- * system calls share one table. Older kernel headers lack the name. */
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+#include "pidfd.h"
 
 extern char **environ;
 

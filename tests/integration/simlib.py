@@ -199,6 +199,8 @@ class Sim:
         try:
             with open(self.log_path, "rb") as f:
                 for line in f:
+                    if not line.endswith(b"\n"):
+                        break       # the simulator is still writing it
                     o = json.loads(line)
                     if ev is None or o.get("ev") == ev:
                         out.append(o)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "loop.h"
+#include "pidfd.h"
 #include "proc.h"
 #include "util.h"
 
@@ -279,8 +281,20 @@ static void test_spawn_errors(void **state)
 	char *const missing[] = { "/nonexistent/smsgate-hook", NULL };
 	char *const noexec[] = { script, NULL };
 	char *const none[] = { NULL };
+	int rc;
 
-	assert_int_equal(proc_run(&f->proc, &f->loop, missing, 1000, on_done), -ENOENT);
+	rc = proc_run(&f->proc, &f->loop, missing, 1000, on_done);
+	if (rc == 0 && getenv("SMSGATE_TEST_EMULATED")) {
+		/* qemu-user runs glibc's posix_spawn (clone with CLONE_VM |
+		 * CLONE_VFORK) as a plain fork, so the exec error cannot come
+		 * back through the shared memory: the child exits 127 instead.
+		 * Only under emulation; musl reports it through a pipe. */
+		assert_int_equal(wait_done(f, 1, 5000), 0);
+		assert_true(WIFEXITED(f->status[0]));
+		assert_int_equal(WEXITSTATUS(f->status[0]), 127);
+		skip();
+	}
+	assert_int_equal(rc, -ENOENT);
 	assert_false(proc_running(&f->proc));
 	write_script(f, "noexec", "#!/bin/sh\nexit 0\n", script, sizeof(script));
 	assert_int_equal(chmod(script, 0644), 0);
@@ -315,12 +329,16 @@ static void test_cancel(void **state)
 }
 
 /* In a child process whose pidfd_open is refused as on Linux < 5.3:
- * the exit is polled for. Returns 0 or the number of the failed check. */
+ * the exit is polled for. Returns 0 or the number of the failed check;
+ * NO_SECCOMP when the filter cannot be installed (qemu-user refuses
+ * PR_SET_SECCOMP: it would filter qemu's own system calls). */
+#define NO_SECCOMP 77
+
 static int polled_run(struct fixture *f, const char *slow)
 {
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 434 /* pidfd_open */, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -328,8 +346,10 @@ static int polled_run(struct fixture *f, const char *slow)
 	char *const fa[] = { "/bin/false", NULL };
 	char *const sl[] = { (char *)slow, NULL };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return 1;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return NO_SECCOMP;
 	if (proc_run(&f->proc, &f->loop, fa, 5000, on_done) < 0 || f->proc.pidfd != -1)
 		return 2;
 	if (wait_done(f, 1, 5000) < 0 || !WIFEXITED(f->status[0]) || WEXITSTATUS(f->status[0]) != 1)
@@ -341,6 +361,29 @@ static int polled_run(struct fixture *f, const char *slow)
 	if (f->ticks_at_done[1] < 5)
 		return 6;
 	return 0;
+}
+
+/* SYS_pidfd_open is pidfd_open on this architecture (o32 MIPS numbers it
+ * 4434, not 434): a pidfd of a child becomes readable when it exits. */
+static void test_pidfd_number(void **state)
+{
+	struct pollfd pfd;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(3);
+	pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	assert_true(pfd.fd >= 0);
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(pfd.revents & POLLIN, POLLIN);
+	close(pfd.fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 3);
 }
 
 static void test_no_pidfd(void **state)
@@ -357,6 +400,10 @@ static void test_no_pidfd(void **state)
 		_exit(polled_run(f, slow));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
+	/* Only an emulated run (cross builds: the tests' environment says so)
+	 * may lack seccomp; natively its absence is a failure. */
+	if (WEXITSTATUS(status) == NO_SECCOMP && getenv("SMSGATE_TEST_EMULATED"))
+		skip();
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
@@ -422,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeout_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test(test_pidfd_number),
 		cmocka_unit_test_setup_teardown(test_no_pidfd, setup, teardown),
 		cmocka_unit_test(test_status_str),
 		cmocka_unit_test(test_split),
