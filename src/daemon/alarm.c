@@ -116,6 +116,7 @@ int gw_alarm(struct gateway *gw, enum gw_alarm_kind kind, const char *to, const 
 		to = gw->cfg.gateway.admin[0] ? gw->cfg.gateway.admin : NULL;
 	log_warn("alarm %s: %s%s%s", gw_alarm_kind_name(kind), text, to ? " -> " : " (no admin to tell)",
 		 to ? to : "");
+	gw_event_alarm(gw, gw_alarm_kind_name(kind), to, text); /* webhooks and MQTT, admin or not */
 	if (!to)
 		return 0;
 	rc = gw_queue_text(gw, to, text, true, why, sizeof(why));

@@ -480,7 +480,7 @@ static int set_events(struct parser *ps, const struct config_key *k, unsigned *s
 
 		if (e < 0)
 			return fail(ps, ps->line,
-				    "%s: unknown event \"%s\" (sms.received, sms.sent, sms.delivered, sms.failed, or all)",
+				    "%s: unknown event \"%s\" (sms.received, sms.sent, sms.delivered, sms.failed, gateway.alarm, or all)",
 				    k->name, w);
 		mask |= (unsigned)e;
 	}

@@ -89,3 +89,19 @@ void gw_event_received(struct gateway *gw, const char *name, const char *file, s
 	json_object_put(data);
 	free(copy);
 }
+
+void gw_event_alarm(struct gateway *gw, const char *kind, const char *to, const char *text)
+{
+	json_object *data;
+
+	if (!gw->webhooks && !gw->pool)
+		return;
+	data = json_object_new_object();
+	json_object_object_add(data, "kind", json_object_new_string(kind));
+	json_object_object_add(data, "text", json_object_new_string(text));
+	json_object_object_add(data, "to", to ? json_object_new_string(to) : NULL);
+	if (gw->webhooks)
+		webhooks_emit(gw->webhooks, WEBHOOK_ALARM, data);
+	gw_pool_event(gw, WEBHOOK_ALARM, data);
+	json_object_put(data);
+}

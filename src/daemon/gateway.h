@@ -214,6 +214,8 @@ void gw_webhooks_reload(struct gateway *gw, const struct config *old);
 void gw_event_message(struct gateway *gw, const struct msg_record *rec);
 /* sms.received: the incoming/ file just written (name, its bytes). */
 void gw_event_received(struct gateway *gw, const char *name, const char *file, size_t len);
+/* gateway.alarm: a self-alarm or heartbeat alarm (kind as gw_alarm_kind_name), to NULL when no admin. */
+void gw_event_alarm(struct gateway *gw, const char *kind, const char *to, const char *text);
 
 /* pool.c: the MQTT pool (docs/mqtt.md) */
 int gw_pool_start(struct gateway *gw, char *why, size_t whylen);

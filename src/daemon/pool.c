@@ -58,7 +58,7 @@ struct pool {
 };
 
 static const char *const event_topic[] = {
-	[0] = "received", [1] = "sent", [2] = "delivered", [3] = "failed",
+	[0] = "received", [1] = "sent", [2] = "delivered", [3] = "failed", [4] = "alarm",
 };
 
 /* ---- events ------------------------------------------------------------- */
@@ -125,9 +125,9 @@ void gw_pool_event(struct gateway *gw, enum webhook_event type, json_object *dat
 
 	if (!p)
 		return;
-	while (bit < 4 && (1u << bit) != (unsigned)type)
+	while (bit < ARRAY_SIZE(event_topic) && (1u << bit) != (unsigned)type)
 		bit++;
-	if (bit == 4)
+	if (bit == ARRAY_SIZE(event_topic))
 		return;
 	body = webhook_event_body(type, (int64_t)time(NULL), data, &len);
 	if (!body) {

@@ -5,7 +5,7 @@
 
 #include "event.h"
 
-static const char *const names[] = { "sms.received", "sms.sent", "sms.delivered", "sms.failed" };
+static const char *const names[] = { "sms.received", "sms.sent", "sms.delivered", "sms.failed", "gateway.alarm" };
 
 const char *webhook_event_name(enum webhook_event e)
 {

@@ -14,7 +14,8 @@ enum webhook_event {
 	WEBHOOK_SENT = 1u << 1,
 	WEBHOOK_DELIVERED = 1u << 2,
 	WEBHOOK_FAILED = 1u << 3,
-	WEBHOOK_ALL = (1u << 4) - 1,
+	WEBHOOK_ALARM = 1u << 4,        /* the gateway's own trouble (self-alarms, heartbeats) */
+	WEBHOOK_ALL = (1u << 5) - 1,
 };
 
 /* "sms.sent" and back; -1 for an unknown name. */

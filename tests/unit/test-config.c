@@ -342,7 +342,7 @@ static void test_webhooks_and_tls(void **state)
 		{ "[webhook a]\nurl = http:///x\n", "t.conf:6: url: \"http:///x\" has no host" },
 		{ "[webhook a]\nurl = \"http://x/a b\"\n", "t.conf:6: url: only printable ASCII without spaces (write %20)" },
 		{ "[webhook a]\nurl = http://x/\nevents = sms.sent, sms.lost\n",
-		  "t.conf:7: events: unknown event \"sms.lost\" (sms.received, sms.sent, sms.delivered, sms.failed, or all)" },
+		  "t.conf:7: events: unknown event \"sms.lost\" (sms.received, sms.sent, sms.delivered, sms.failed, gateway.alarm, or all)" },
 		{ "[webhook a]\nurl = http://x/\ntimeout = 0\n", "t.conf:7: timeout: 0 is out of range 1..300" },
 		{ "[webhook a]\nurl = http://x/\n[webhook b]\nurl = http://x/\n[webhook c]\nurl = http://x/\n"
 		  "[webhook d]\nurl = http://x/\n[webhook e]\n", "t.conf:13: more than 4 [webhook] sections" },

@@ -243,5 +243,28 @@ class TestFilterUnsigned(WebhookTest):
         self.stop_daemon()
 
 
+class TestAlarmEvent(WebhookTest):
+    def test_heartbeat_silence_is_an_alarm_event(self):
+        """A self-alarm (here a heartbeat gone silent) is a gateway.alarm
+        event too, with the text the SMS carries."""
+        self.rx = Receiver()
+        self.addCleanup(self.rx.stop)
+        self.webhooks = (("ops", "http://127.0.0.1:%d/" % self.rx.port,
+                          ["secret = " + SECRET, "events = gateway.alarm"]),)
+        self.start()
+        # a heartbeat that never beats: added by SIGHUP, so its clock starts now
+        with open(self.conf, "a") as f:
+            f.write("\n[heartbeat backup]\nto = %s\nevery = 2s\n" % NUMBER)
+        self.daemon.proc.send_signal(1)
+        ev = self.verify(self.rx.got(1)[0])
+        self.assertEqual((ev["type"], ev["data"]["kind"], ev["data"]["to"]),
+                         ("gateway.alarm", "heartbeat-silent", NUMBER))
+        sub = self.submits(1)[0]
+        self.assertEqual(ev["data"]["text"], sub["text"])
+        self.assertIn("backup", sub["text"])
+        self.assertEqual(len(self.rx.requests), 1)
+        self.stop_daemon()
+
+
 if __name__ == "__main__":
     unittest.main()
