@@ -65,28 +65,16 @@ void gw_duration_text(char *buf, size_t n, int64_t secs)
 		snprintf(buf, n, "%lld d %lld h", (long long)(secs / 86400), (long long)(secs % 86400 / 3600));
 }
 
-int gw_queue_text(struct gateway *gw, const char *to, const char *text, bool high, char *why, size_t whylen)
+/* One recipient's file, already built, into queue/ and the dispatcher. */
+static int queue_file(struct gateway *gw, const char *data, size_t len, char *why, size_t whylen)
 {
-	struct msg_req m = { 0 };
-	struct msg_files files;
 	struct msg_record rec;
 	struct outmsg om;
 	char id[SPOOL_ID_LEN + 1];
 	int rc;
 
-	m.to[0] = to;
-	m.to_len[0] = strlen(to);
-	m.nto = 1;
-	m.text = text;
-	m.text_len = strlen(text);
-	m.high = high;
-	rc = req_prepare(&m, gw->cfg.gateway.max_parts, &files, why, whylen);
-	if (rc < 0)
-		return rc;
 	spool_new_id(id);
-	rc = durable_write(gw->spool.dir[SPOOL_QUEUE], id, files.data[0], files.len[0],
-			   DURABLE_NOREPLACE | gw->spool.sync);
-	req_files_free(&files);
+	rc = durable_write(gw->spool.dir[SPOOL_QUEUE], id, data, len, DURABLE_NOREPLACE | gw->spool.sync);
 	if (rc < 0) {
 		snprintf(why, whylen, "the spool refused it: %s", strerror(-rc));
 		return rc;
@@ -97,14 +85,38 @@ int gw_queue_text(struct gateway *gw, const char *to, const char *text, bool hig
 	msg_record_init(&rec, id);
 	str_copy(rec.to, sizeof(rec.to), om.to);
 	rc = gw_admit(gw, id, &rec, &om);
+	log_info("message %s to %s queued by the gateway", id, om.to);
 	outmsg_free(&om);
 	if (rc < 0) {
 		snprintf(why, whylen, "out of memory");
 		return rc;
 	}
-	log_info("message %s to %s queued by the gateway", id, to);
-	gw_dispatch(gw);
 	return 0;
+}
+
+int gw_queue_text(struct gateway *gw, const char *to, const char *text, bool high, char *why, size_t whylen)
+{
+	struct msg_req m = { 0 };
+	struct msg_files files;
+	int rc = 0;
+
+	m.to[0] = to;
+	m.to_len[0] = strlen(to);
+	m.nto = 1;
+	m.text = text;
+	m.text_len = strlen(text);
+	m.high = high;
+	/* to may name a [group]: one message per member. */
+	if (req_expand_groups(&m, gw->cfg.group, gw->cfg.ngroup, why, whylen) < 0)
+		return -EINVAL;
+	rc = req_prepare(&m, gw->cfg.gateway.max_parts, &files, why, whylen);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < files.n && rc == 0; i++)
+		rc = queue_file(gw, files.data[i], files.len[i], why, whylen);
+	req_files_free(&files);
+	gw_dispatch(gw);
+	return rc;
 }
 
 int gw_alarm(struct gateway *gw, enum gw_alarm_kind kind, const char *to, const char *text)

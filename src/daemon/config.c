@@ -37,6 +37,7 @@ enum type {
 	T_EVENTS,       /* webhook event names, comma-separated, or all */
 	T_MEMBERS,      /* numbers separated by commas and/or spaces, each as at the door (req_check_number) */
 	T_TEXT,         /* UTF-8 text for an SMS; '"' allowed inside */
+	T_RCPT,         /* a phone number, or the name of a [group] (checked once the whole file is read) */
 	T_MQTT_URL,     /* mqtt://HOST[:PORT]; fills host and port of struct config_mqtt */
 	T_MQTT_NAME,    /* 1..64 of A-Z a-z 0-9 _ . - (a topic level, a client id); min 1: '/' allowed between */
 };
@@ -85,7 +86,7 @@ static const struct config_key keys[] = {
 	{ "keep_failed",          SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_failed),           "10000",  0 },
 	{ "keep_incoming",        SEC_GATEWAY, T_UINT,   0,   10000000, GW(keep_incoming),         "10000",  0 },
 	{ "keep_days",            SEC_GATEWAY, T_UINT,   0,   3650,     GW(keep_days),             "30",     0 },
-	{ "admin",                SEC_GATEWAY, T_PHONE,  0,   0,        GW(admin),                 NULL,     0 },
+	{ "admin",                SEC_GATEWAY, T_RCPT,   0,   0,        GW(admin),                 NULL,     0 },
 	{ "rate_limit",           SEC_GATEWAY, T_RATE,   1,   604800,   GW(rate_limit),            "0",      0 },
 	{ "suppress_duplicates",  SEC_GATEWAY, T_DURATION, 1, 604800,   GW(suppress_duplicates),   "0",      0 },
 	{ "allow_prefixes",       SEC_GATEWAY, T_PREFIXES, 0, 0,        GW(allow_prefixes),        NULL,     0 },
@@ -114,7 +115,7 @@ static const struct config_key keys[] = {
 	{ "retry_cap",            SEC_WEBHOOK, T_DURATION, 1, 86400,    HOOK(retry_cap),           "5m",     0 },
 	{ "max_queued",           SEC_WEBHOOK, T_UINT,   1,   1000000,  HOOK(max_queued),          "10000",  0 },
 	{ "members",              SEC_GROUP,   T_MEMBERS, 0,  0,        GROUP(member),             NULL,     REQUIRED },
-	{ "to",                   SEC_HEARTBEAT, T_PHONE, 0,  0,        HB(to),                    NULL,     REQUIRED },
+	{ "to",                   SEC_HEARTBEAT, T_RCPT, 0,   0,        HB(to),                    NULL,     REQUIRED },
 	{ "every",                SEC_HEARTBEAT, T_DURATION, 1, 31536000, HB(every),               NULL,     REQUIRED | NONZERO },
 	{ "text",                 SEC_HEARTBEAT, T_TEXT, 0,   0,        HB(text),                  NULL,     0 },
 	{ "url",                  SEC_MQTT,    T_MQTT_URL, 0, 0,        MQTT(url),                 NULL,     REQUIRED },
@@ -648,6 +649,13 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 	case T_MEMBERS:
 		rc = set_members(ps, k, base, v);
 		break;
+	case T_RCPT:
+		if (!is_digits(v[0] == '+' ? v + 1 : v, 1, 20) && !req_group_name_valid(v, strlen(v)))
+			return fail(ps, ps->line,
+				    "%s: \"%s\" is neither a phone number (an optional '+' and 1 to 20 digits) nor a group name",
+				    k->name, v);
+		rc = set_string(ps, k, slot, v);
+		break;
 	case T_TEXT:
 		if (!utf8_valid(v))
 			return fail(ps, ps->line, "%s: not valid UTF-8", k->name);
@@ -1071,6 +1079,17 @@ static int check_whole(struct parser *ps, unsigned last_line)
 				return fail(ps, ps->seen_group[i][key_index("members")],
 					    "[group %s]: %s is not in allow_prefixes", g->name, g->member[j]);
 		}
+	}
+	/* admin and a heartbeat's to: a number, or a group defined somewhere in the file. */
+	if (c->gateway.admin[0] && req_group_name_valid(c->gateway.admin, strlen(c->gateway.admin)) &&
+	    !req_group_find(c->group, c->ngroup, c->gateway.admin, strlen(c->gateway.admin)))
+		return fail(ps, ps->seen_gw[key_index("admin")], "admin: no [group %s] in the file", c->gateway.admin);
+	for (unsigned i = 0; i < c->nheartbeat; i++) {
+		const char *to = c->heartbeat[i].to;
+
+		if (req_group_name_valid(to, strlen(to)) && !req_group_find(c->group, c->ngroup, to, strlen(to)))
+			return fail(ps, ps->seen_heartbeat[i][key_index("to")], "[heartbeat %s] to: no [group %s] in the file",
+				    c->heartbeat[i].name, to);
 	}
 	if (c->nmodem == 0)
 		return fail(ps, last_line, "no [modem NAME] section");

@@ -28,6 +28,7 @@
 #define CONFIG_TOKEN_SIZE 129           /* up to 128 printable bytes */
 #define CONFIG_PIN_SIZE 16              /* 4..8 digits (ETSI TS 102 221, PIN) */
 #define CONFIG_PHONE_SIZE 24            /* '+' and up to 20 digits (TS 23.040 9.1.2.5) */
+#define CONFIG_RECIPIENT_SIZE 32        /* a number, or a [group] name (REQ_GROUP_NAME_SIZE) */
 #define CONFIG_ADDR_SIZE 46             /* INET6_ADDRSTRLEN */
 #define CONFIG_PREFIXES_MAX 16          /* allow_prefixes entries */
 #define CONFIG_WEBHOOKS_MAX 4           /* [webhook NAME] sections */
@@ -56,7 +57,7 @@ struct config_gateway {
 	unsigned incomplete_timeout;            /* seconds */
 	unsigned keep_sent, keep_failed, keep_incoming; /* files; 0: unlimited */
 	unsigned keep_days;                     /* 0: unlimited */
-	char admin[CONFIG_PHONE_SIZE];          /* "" when none: self-alarms go to syslog only */
+	char admin[CONFIG_RECIPIENT_SIZE];          /* "" when none: self-alarms go to syslog only */
 	/* Self-alarms (alarm.c); 0: that alarm is off. */
 	unsigned alarm_no_send;                 /* seconds a modem (or every modem) cannot send */
 	unsigned alarm_stuck;                   /* seconds queued messages wait while a modem could send */
@@ -115,7 +116,7 @@ struct config_webhook {
 /* A dead-man's switch: silent longer than every, one SMS to to. */
 struct config_heartbeat {
 	char name[CONFIG_NAME_SIZE];
-	char to[CONFIG_PHONE_SIZE];
+	char to[CONFIG_RECIPIENT_SIZE];
 	unsigned every;                         /* seconds, > 0 */
 	char text[CONFIG_TEXT_SIZE];            /* "" for the default sentence */
 	int line;                               /* of its [heartbeat NAME] header */

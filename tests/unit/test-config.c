@@ -69,6 +69,11 @@ static void test_minimal(void **state)
 	const struct config_modem *m = &cfg.modem[0];
 
 	(void)state;
+	/* admin and to may name a group, defined before or after */
+	assert_parses(MIN_GATEWAY "admin = ops\n" MIN_MODEM "[heartbeat x]\nto = oncall\nevery = 5m\n"
+		      "[group oncall]\nmembers = +49170 +49171\n[group ops]\nmembers = +49172\n");
+	assert_string_equal(cfg.gateway.admin, "ops");
+	assert_string_equal(cfg.heartbeat[0].to, "oncall");
 	assert_parses(MIN_GATEWAY MIN_MODEM);
 	assert_string_equal(cfg.gateway.spool, "/tmp/spool");
 	assert_int_equal(cfg.gateway.retry_cap, 1800);
@@ -399,7 +404,10 @@ static void test_oncall(void **state)
 		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5 min\n",
 		  "t.conf:7: every: \"5 min\" is not a duration (a number with s, m, h or d)" },
 		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = oncall\nevery = 5m\n",
-		  "t.conf:6: to: \"oncall\" is not a phone number (an optional '+' and 1 to 20 digits)" },
+		  "t.conf:6: [heartbeat x] to: no [group oncall] in the file" },
+		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = on call\nevery = 5m\n",
+		  "t.conf:6: to: \"on call\" is neither a phone number (an optional '+' and 1 to 20 digits) nor a group name" },
+		{ MIN_GATEWAY "admin = ops\n" MIN_MODEM, "t.conf:3: admin: no [group ops] in the file" },
 		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\nretry = 3\n",
 		  "t.conf:8: unknown key \"retry\" in [heartbeat x]" },
 		{ MIN_GATEWAY MIN_MODEM "[heartbeat x]\nto = +49170\nevery = 5m\ntext = \xff\xfe\n",
@@ -586,9 +594,11 @@ static void test_errors(void **state)
 		{ "[modem a]\nsmsc = ++49\n",
 		  "t.conf:2: smsc: \"++49\" is not a phone number (an optional '+' and 1 to 20 digits)" },
 		{ "[gateway]\nadmin = +123456789012345678901\n",
-		  "t.conf:2: admin: \"+123456789012345678901\" is not a phone number (an optional '+' and 1 to 20 digits)" },
+		  "t.conf:2: admin: \"+123456789012345678901\" is neither a phone number (an optional '+' and 1 to 20 digits) "
+		  "nor a group name" },
 		{ "[gateway]\nadmin = 0171-1234\n",
-		  "t.conf:2: admin: \"0171-1234\" is not a phone number (an optional '+' and 1 to 20 digits)" },
+		  "t.conf:2: admin: \"0171-1234\" is neither a phone number (an optional '+' and 1 to 20 digits) nor a group "
+		  "name" },
 		/* listen and token */
 		{ "[http]\nlisten = 8080\n",
 		  "t.conf:2: listen: \"8080\" is not IPV4:PORT or [IPV6]:PORT (numeric address)" },

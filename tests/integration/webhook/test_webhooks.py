@@ -244,9 +244,10 @@ class TestFilterUnsigned(WebhookTest):
 
 
 class TestAlarmEvent(WebhookTest):
-    def test_heartbeat_silence_is_an_alarm_event(self):
-        """A self-alarm (here a heartbeat gone silent) is a gateway.alarm
-        event too, with the text the SMS carries."""
+    def test_heartbeat_silence_is_an_alarm_event_and_reaches_a_group(self):
+        """A self-alarm (here a heartbeat gone silent, to a [group]) is a
+        gateway.alarm event with the text the SMS carries, and the SMS goes
+        to every member of the group."""
         self.rx = Receiver()
         self.addCleanup(self.rx.stop)
         self.webhooks = (("ops", "http://127.0.0.1:%d/" % self.rx.port,
@@ -254,14 +255,16 @@ class TestAlarmEvent(WebhookTest):
         self.start()
         # a heartbeat that never beats: added by SIGHUP, so its clock starts now
         with open(self.conf, "a") as f:
-            f.write("\n[heartbeat backup]\nto = %s\nevery = 2s\n" % NUMBER)
+            f.write("\n[group oncall]\nmembers = %s, +491709999999\n"
+                    "\n[heartbeat backup]\nto = oncall\nevery = 2s\n" % NUMBER)
         self.daemon.proc.send_signal(1)
         ev = self.verify(self.rx.got(1)[0])
         self.assertEqual((ev["type"], ev["data"]["kind"], ev["data"]["to"]),
-                         ("gateway.alarm", "heartbeat-silent", NUMBER))
-        sub = self.submits(1)[0]
-        self.assertEqual(ev["data"]["text"], sub["text"])
-        self.assertIn("backup", sub["text"])
+                         ("gateway.alarm", "heartbeat-silent", "oncall"))
+        subs = self.submits(2)
+        self.assertEqual(sorted(s["to"] for s in subs), sorted([NUMBER, "+491709999999"]))
+        self.assertEqual({s["text"] for s in subs}, {ev["data"]["text"]})
+        self.assertIn("backup", ev["data"]["text"])
         self.assertEqual(len(self.rx.requests), 1)
         self.stop_daemon()
 
