@@ -36,6 +36,7 @@ struct mqtt_client_config {
 	const char *will_payload;
 	bool will_retain;
 	unsigned backoff_min_ms, backoff_max_ms; /* between connection attempts */
+	bool no_reconnect;              /* one connection only: after ops->down, nothing until freed */
 };
 
 struct mqtt_client_ops {

@@ -498,6 +498,11 @@ static void test_mqtt(void **state)
 	assert_string_equal(cfg.mqtt.client_id, "");
 	assert_int_equal(cfg.mqtt.keepalive, 60);
 	assert_false(cfg.mqtt.forward);
+	assert_int_equal(cfg.mqtt.takeover_after, 30);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 0\n");
+	assert_int_equal(cfg.mqtt.takeover_after, 0);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 2m\n");
+	assert_int_equal(cfg.mqtt.takeover_after, 120);
 	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://broker.example.org\nprefix = site/sms\n"
 					    "client_id = home-gw\ngateway = home\nusername = u\npassword = p\n");
 	assert_string_equal(cfg.mqtt.host, "broker.example.org");

@@ -102,7 +102,7 @@ class Watcher:
 
 
 class Gateway:
-    def __init__(self, test, name, broker, *sim_args):
+    def __init__(self, test, name, broker, *sim_args, mqtt=()):
         self.test, self.name, self.broker = test, name, broker
         self.dir = os.path.join(test.dir, name)
         self.spool = os.path.join(self.dir, "spool")
@@ -115,7 +115,7 @@ class Gateway:
                 "[gateway]", "spool = " + self.spool, "log_level = debug", "retry_base = 1", "",
                 "[modem a]", "device = " + self.sim.link, "poll_interval = 1", "",
                 "[mqtt]", "url = mqtt://127.0.0.1:%d" % broker.port, "client_id = " + name, "keepalive = 5",
-            ]) + "\n")
+            ] + list(mqtt)) + "\n")
         self.start()
 
     def start(self):
@@ -168,8 +168,8 @@ class PoolTest(unittest.TestCase):
         self.broker = Broker(self.dir)
         self.addCleanup(self.broker.stop)
 
-    def gateway(self, name, *sim_args):
-        g = Gateway(self, name, self.broker, *sim_args)
+    def gateway(self, name, *sim_args, mqtt=()):
+        g = Gateway(self, name, self.broker, *sim_args, mqtt=mqtt)
         self.addCleanup(g.stop)
         return g
 
