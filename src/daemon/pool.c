@@ -156,6 +156,7 @@ void gw_pool_update(struct gateway *gw)
 
 	if (!p || !p->up)
 		return;
+	pool_intake_release(p);
 	want = pool_can_send(gw);
 	if (want != p->subscribed) {
 		int rc = want ? mqtt_client_subscribe(p->client, p->filter, 1)
@@ -191,6 +192,7 @@ static void on_up(void *ctx, bool session_present)
 
 	(void)session_present;
 	p->up = true;
+	pool_takeover_connected(p); /* before anything can start a takeover */
 	/* What the broker remembers of our subscription is unknown: say it again. */
 	p->subscribed = !pool_can_send(p->gw);
 	free(p->status_sent);
@@ -203,7 +205,6 @@ static void on_up(void *ctx, bool session_present)
 			 p->status_filter);
 	gw_status_write(p->gw);
 	events_pump(p);
-	pool_takeover_poke(p);
 }
 
 static void on_down(void *ctx, const char *why)
@@ -212,6 +213,7 @@ static void on_down(void *ctx, const char *why)
 
 	(void)why;
 	p->up = false;
+	pool_intake_forget_held(p);
 	/* The event in flight stays in flight: the client sends it again
 	 * (DUP) after the reconnect, and its PUBACK pops it. Staged but not
 	 * yet committed messages: acknowledged on a dead connection is a
@@ -369,6 +371,12 @@ void gw_pool_stop(struct gateway *gw)
 	gw->pool = NULL;
 }
 
+void gw_pool_release(struct gateway *gw)
+{
+	if (gw->pool && gw->pool->held)
+		pool_intake_release(gw->pool);
+}
+
 json_object *gw_pool_status_json(struct gateway *gw)
 {
 	struct pool *p = gw->pool;
@@ -383,6 +391,7 @@ json_object *gw_pool_status_json(struct gateway *gw)
 	json_object_object_add(o, "rejected", json_object_new_int64((int64_t)p->rejected));
 	json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)p->duplicates));
 	json_object_object_add(o, "events_queued", json_object_new_int64((int64_t)outbox_count(&p->events)));
+	json_object_object_add(o, "held", json_object_new_int64((int64_t)p->nheld));
 	json_object_object_add(o, "takeovers", json_object_new_int64((int64_t)p->takeovers));
 	json_object_object_add(o, "taken_over", json_object_new_int64((int64_t)p->taken_over));
 	json_object_object_add(o, "peers", pool_peers_json(p));

@@ -32,6 +32,16 @@ struct pool_pending {
 	unsigned nids;
 };
 
+/* A message from PREFIX/send not taken yet: this gateway has prefetch
+ * messages waiting for its modems already. Unacknowledged, so it is still
+ * the broker's: were we to die, it goes to the survivors (takeover). */
+struct pool_held {
+	struct pool_held *next;
+	uint32_t ack;
+	size_t len;
+	uint8_t payload[];
+};
+
 /* Another gateway, as its retained status says. */
 struct pool_peer {
 	char gateway[CONFIG_MQTT_NAME_SIZE];
@@ -70,6 +80,8 @@ struct pool {
 	struct pool_pending *pending;
 	size_t npending, cap;
 	struct loop_timer commit_timer;
+	struct pool_held *held, **held_tail;    /* FIFO: PUBACKs go out in the order of the PUBLISHes */
+	size_t nheld;
 
 	struct pool_peer peers[POOL_PEERS_MAX];
 	unsigned npeers;
@@ -77,6 +89,7 @@ struct pool {
 	struct loop_timer takeover_timer;       /* the next peer whose turn comes */
 
 	uint64_t received, rejected, duplicates, takeovers, taken_over;
+	uint64_t held_total;                    /* messages that waited in held */
 };
 
 /* pool.c */
@@ -90,6 +103,10 @@ void pool_intake(struct pool *p, struct mqtt_client *c, const struct mqtt_publis
 /* Commits what is staged now and acknowledges it (before a connection
  * whose messages are staged goes away). */
 void pool_intake_commit(struct pool *p);
+/* Takes held messages while fewer than prefetch wait for the modems. */
+void pool_intake_release(struct pool *p);
+/* Our connection is gone: what was held comes again from the broker. */
+void pool_intake_forget_held(struct pool *p);
 void pool_intake_init(struct pool *p);
 void pool_intake_free(struct pool *p);
 
@@ -97,8 +114,10 @@ void pool_intake_free(struct pool *p);
 void pool_takeover_init(struct pool *p);
 /* A retained status on PREFIX/+/status. */
 void pool_peer_status(struct pool *p, const struct mqtt_publish *pub);
-/* Our own ability to take work changed, or the connection came up. */
+/* Our own ability to take work changed. */
 void pool_takeover_poke(struct pool *p);
+/* Our connection is (back) up. */
+void pool_takeover_connected(struct pool *p);
 void pool_takeover_free(struct pool *p);
 json_object *pool_peers_json(struct pool *p);
 

@@ -145,12 +145,11 @@ static int stage(struct pool *p, const struct mqtt_publish *pub, struct pool_pen
 	return rc < 0 ? -EINVAL : 0;
 }
 
-void pool_intake(struct pool *p, struct mqtt_client *c, const struct mqtt_publish *pub, uint32_t ack)
+static void take(struct pool *p, struct mqtt_client *c, const struct mqtt_publish *pub, uint32_t ack)
 {
 	struct pool_pending pp = { .client = c, .ack = ack };
 	char why[256];
 
-	p->received++;
 	if (stage(p, pub, &pp, why, sizeof(why)) < 0) {
 		/* acknowledged all the same: a bad message must not come back forever */
 		reject(p, why, pub->payload.p, pub->payload.len);
@@ -178,6 +177,81 @@ void pool_intake(struct pool *p, struct mqtt_client *c, const struct mqtt_publis
 		loop_timer_set(&p->gw->loop, &p->commit_timer, 0); /* this loop round's messages commit together */
 }
 
+/* Messages that wait for our modems now (not for a retry later), and
+ * those staged for the next commit. */
+static size_t backlog(const struct pool *p)
+{
+	const struct gateway *gw = p->gw;
+	int64_t now = loop_now();
+	size_t n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		for (const struct qmsg *q = gw->head[i]; q; q = q->next) {
+			if (!q->final && (q->on || q->next_try <= now))
+				n++;
+		}
+	}
+	for (size_t i = 0; i < p->npending; i++)
+		n += p->pending[i].nids;
+	return n;
+}
+
+void pool_intake(struct pool *p, struct mqtt_client *c, const struct mqtt_publish *pub, uint32_t ack)
+{
+	struct pool_held *h;
+
+	p->received++;
+	/* A taken-over session is drained whatever our backlog: its gateway is gone. */
+	if (c != p->client || (!p->held && backlog(p) < p->gw->cfg.mqtt.prefetch)) {
+		take(p, c, pub, ack);
+		return;
+	}
+	h = malloc(sizeof(*h) + pub->payload.len);
+	if (!h) {
+		log_error("mqtt: out of memory; message left to the broker");
+		return;
+	}
+	h->next = NULL;
+	h->ack = ack;
+	h->len = pub->payload.len;
+	memcpy(h->payload, pub->payload.p, pub->payload.len);
+	*p->held_tail = h;
+	p->held_tail = &h->next;
+	p->nheld++;
+	p->held_total++;
+}
+
+void pool_intake_release(struct pool *p)
+{
+	while (p->held && backlog(p) < p->gw->cfg.mqtt.prefetch) {
+		struct pool_held *h = p->held;
+		struct mqtt_publish pub = {
+			.topic = { (const uint8_t *)p->send_topic, strlen(p->send_topic) },
+			.payload = { h->payload, h->len },
+			.qos = 1,
+		};
+
+		p->held = h->next;
+		if (!p->held)
+			p->held_tail = &p->held;
+		p->nheld--;
+		take(p, p->client, &pub, h->ack);
+		free(h);
+	}
+}
+
+void pool_intake_forget_held(struct pool *p)
+{
+	while (p->held) {
+		struct pool_held *h = p->held;
+
+		p->held = h->next;
+		free(h);
+	}
+	p->held_tail = &p->held;
+	p->nheld = 0;
+}
+
 static void commit_cb(struct loop *l, struct loop_timer *t)
 {
 	(void)l;
@@ -187,10 +261,12 @@ static void commit_cb(struct loop *l, struct loop_timer *t)
 void pool_intake_init(struct pool *p)
 {
 	loop_timer_init(&p->commit_timer, commit_cb);
+	p->held_tail = &p->held;
 }
 
 void pool_intake_free(struct pool *p)
 {
+	pool_intake_forget_held(p);
 	loop_timer_cancel(&p->gw->loop, &p->commit_timer);
 	spool_batch_free(&p->batch);
 	free(p->pending);

@@ -203,19 +203,17 @@ static void t_down(void *ctx, const char *why)
 {
 	struct pool *p = ctx;
 	struct pool_takeover *t = &p->takeover;
+	struct pool_peer *e = peer_find(p, t->gateway, false);
 
-	/* Refused, unreachable, or closed by the broker because the peer
-	 * itself is back under its client id: either way this takeover is
-	 * over. Not freed here: the client is still on its own stack. */
+	/* Refused, unreachable, the broker gone, or the connection closed by
+	 * the broker because the peer itself is back under its client id.
+	 * Unless the peer is back (its status says so soon), the session may
+	 * still hold messages: another turn after takeover_after. Not freed
+	 * here: the client is still on its own stack. */
 	(void)why; /* logged by the client */
-	if (!t->up && t->taken == 0) {
-		/* it never got in: another turn after a while, unless the peer is back by then */
-		struct pool_peer *e = peer_find(p, t->gateway, false);
-
-		if (e && !e->online) {
-			e->handled = false;
-			e->offline_since = loop_now();
-		}
+	if (e && !e->online) {
+		e->handled = false;
+		e->offline_since = loop_now();
 	}
 	t->up = false;
 	loop_timer_set(&p->gw->loop, &t->timer, 0);
@@ -229,7 +227,7 @@ static void t_message(void *ctx, const struct mqtt_publish *pub, uint32_t ack)
 	if (pub->topic.len == strlen(p->send_topic) && memcmp(pub->topic.p, p->send_topic, pub->topic.len) == 0) {
 		t->taken++;
 		p->taken_over++;
-		pool_intake(p, t->client, pub, ack);
+		pool_intake(p, t->client, pub, ack); /* not held: taken at once */
 	} else {
 		mqtt_client_puback(t->client, ack);
 	}
@@ -327,6 +325,21 @@ static void tick_cb(struct loop *l, struct loop_timer *t)
 
 void pool_takeover_poke(struct pool *p)
 {
+	tick(p);
+}
+
+void pool_takeover_connected(struct pool *p)
+{
+	/* What we knew of the others is from before our own outage: a broker
+	 * that restarts publishes every client's will as it goes down, the
+	 * living ones' too. Their clocks start again now; those that are
+	 * alive say so as they reconnect. */
+	for (unsigned i = 0; i < p->npeers; i++) {
+		if (!p->peers[i].online) {
+			p->peers[i].offline_since = loop_now();
+			p->peers[i].handled = false;
+		}
+	}
 	tick(p);
 }
 
