@@ -41,6 +41,9 @@ int cli_http(const char *url, const char *token, const char *method, const char 
  * printing "usage: " usage. */
 int cli_target_parse(struct cli_target *t, int argc, char **argv, const struct cli_flag *flags, int min_args,
 		     int max_args, const char *usage);
+/* The words of a TEXT (after NUMBER), joined by single spaces as a shell
+ * user means them; malloc'd, NULL when out of memory. */
+char *cli_join_words(int n, char **words);
 /* The config as smsgated reads it: 0, or CLI_REFUSED after saying why. */
 int cli_load_config(struct config *cfg, const char *path);
 /* One request to t->url: 0 with the parsed JSON answer in *ans (the

@@ -26,34 +26,11 @@
 
 #define USAGE "smsgate send [-c CONF | -u URL [-t TOKEN]] [--flash] [--report] [--high] NUMBER|GROUP TEXT..."
 
-/* The words of TEXT joined by single spaces, malloc'd; NULL when out of memory. */
-static char *join_words(int n, char **words)
-{
-	size_t len = 1, l;
-	char *text, *p;
-
-	for (int i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	text = malloc(len);
-	if (!text)
-		return NULL;
-	p = text;
-	for (int i = 0; i < n; i++) {
-		if (i)
-			*p++ = ' ';
-		l = strlen(words[i]);
-		memcpy(p, words[i], l);
-		p += l;
-	}
-	*p = '\0';
-	return text;
-}
-
 /* -u URL: POST /api/v1/messages to a running smsgated. */
 static int send_http(const struct cli_target *t, int argc, char **argv, bool flash, bool report, bool high)
 {
 	json_object *o, *ans, *v;
-	char *text = join_words(argc - 1, argv + 1);
+	char *text = cli_join_words(argc - 1, argv + 1);
 	int rc;
 
 	if (!text)
@@ -123,7 +100,7 @@ int cli_send(int argc, char **argv)
 		nums[0] = to.str;
 		nnum = 1;
 	}
-	text = join_words(argc - first - 1, argv + first + 1);
+	text = cli_join_words(argc - first - 1, argv + first + 1);
 	cap = text ? strlen(text) + 128 : 0;
 	file = text ? malloc(cap) : NULL;
 	if (!file) {

@@ -1,6 +1,6 @@
 /*
- * What send, status and heartbeat share: where smsgated is (its config on
- * this machine, or its HTTP API) and how its JSON answers are read.
+ * What the commands share: where smsgated is (its config on this machine,
+ * or its HTTP API), how its JSON answers are read, the words of a TEXT.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +50,29 @@ int cli_target_parse(struct cli_target *t, int argc, char **argv, const struct c
 usage:
 	fprintf(stderr, "usage: %s\n", usage);
 	return -EINVAL;
+}
+
+char *cli_join_words(int n, char **words)
+{
+	size_t len = 1;
+	char *text, *p;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	text = malloc(len);
+	if (!text)
+		return NULL;
+	p = text;
+	for (int i = 0; i < n; i++) {
+		size_t k = strlen(words[i]);
+
+		if (i)
+			*p++ = ' ';
+		memcpy(p, words[i], k);
+		p += k;
+	}
+	*p = '\0';
+	return text;
 }
 
 int cli_load_config(struct config *cfg, const char *path)
