@@ -644,6 +644,10 @@ static void test_errors(void **state)
 		  "t.conf:3: retry_base (30) is greater than retry_cap (20)" },
 		{ MIN_GATEWAY "retry_base = 120\nretry_cap = 60\n" MIN_MODEM,
 		  "t.conf:4: retry_base (120) is greater than retry_cap (60)" },
+		/* the line of [gateway]'s retry_cap, not of the webhook's key of the same name */
+		{ "[webhook w]\nurl = http://127.0.0.1/h\nretry_cap = 1m\n" MIN_GATEWAY "retry_base = 120\nretry_cap = 60\n"
+		  MIN_MODEM "[webhook v]\nurl = http://127.0.0.1/v\nretry_cap = 2m\n",
+		  "t.conf:7: retry_base (120) is greater than retry_cap (60)" },
 		{ MIN_GATEWAY "[http]\nlisten = 127.0.0.1:80\nlisten = 0.0.0.0:80\n" MIN_MODEM,
 		  "t.conf:5: listen 0.0.0.0:80 is not a loopback address and [http] has no token" },
 		{ MIN_GATEWAY "[http]\nlisten = [::]:80\n" MIN_MODEM,
