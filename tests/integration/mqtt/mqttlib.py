@@ -9,15 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
-
-from simlib import Sim, TIMEOUT, wait_for  # noqa: E402
-from test_http import Daemon, free_port, read  # noqa: E402
+from daemonlib import Daemon, free_port, read
+from simlib import Sim, TIMEOUT, wait_for
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 PUB = shutil.which("mosquitto_pub")
