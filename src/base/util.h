@@ -25,4 +25,12 @@ static inline int str_copy(char *dst, size_t dstlen, const char *src)
 	return 0;
 }
 
+/* A character of the names the config and the topics allow (sections,
+ * groups, heartbeats, MQTT client ids): A-Z a-z 0-9 _ . - */
+static inline int name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+	       c == '-';
+}
+
 #endif

@@ -455,8 +455,7 @@ static int set_mqtt_name(struct parser *ps, const struct config_key *k, char *sl
 	for (size_t i = 0; i < n; i++) {
 		char ch = v[i];
 
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		    ch == '.' || ch == '-')
+		if (name_char(ch))
 			continue;
 		if (slash && ch == '/' && i > 0 && i + 1 < n && v[i + 1] != '/')
 			continue;
@@ -735,10 +734,7 @@ static bool valid_modem_name(const char *s)
 	size_t n = 0;
 
 	for (; s[n]; n++) {
-		char ch = s[n];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '.' || ch == '-'))
+		if (!name_char(s[n]))
 			return false;
 	}
 	return n >= 1 && n < CONFIG_NAME_SIZE;

@@ -182,10 +182,7 @@ static bool valid_name(const char *s)
 	if (n == 0 || n >= CONFIG_NAME_SIZE)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		      c == '.' || c == '-'))
+		if (!name_char(s[i]))
 			return false;
 	}
 	return s[0] != '.';

@@ -275,11 +275,8 @@ static void default_client_id(char *out, size_t n)
 
 	gethostname(host, sizeof(host) - 1);
 	for (size_t i = 0; host[i] && j + 1 < n; i++) {
-		char ch = host[i];
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		    ch == '.' || ch == '-')
-			out[j++] = ch;
+		if (name_char(host[i]))
+			out[j++] = host[i];
 	}
 	if (j == 0)
 		j = (size_t)snprintf(out, n, "smsgate");

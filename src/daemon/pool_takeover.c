@@ -46,10 +46,7 @@ static bool name_valid(const char *s, size_t n)
 	if (n == 0 || n >= CONFIG_MQTT_NAME_SIZE)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		      ch == '.' || ch == '-'))
+		if (!name_char(s[i]))
 			return false;
 	}
 	return true;

@@ -7,6 +7,7 @@
 #include "request.h"
 #include "queue.h"
 #include "smsfile.h"
+#include "util.h"
 
 int req_check_number(const char *s, size_t len, char *why, size_t whylen)
 {
@@ -33,10 +34,7 @@ bool req_group_name_valid(const char *s, size_t len)
 	if (len == 0 || len >= REQ_GROUP_NAME_SIZE || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return false;
 	for (size_t i = 1; i < len; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		      ch == '.' || ch == '-'))
+		if (!name_char(s[i]))
 			return false;
 	}
 	return true;
