@@ -122,6 +122,17 @@ static ssize_t io_recv(struct mqtt_client *c, uint8_t *p, size_t n)
 	return rc;
 }
 
+/* A send or receive failed (rc, with c->io_error): a TLS alert or a
+ * record that does not decrypt is said as a warning, a lost connection
+ * as what the broker being away normally is. */
+static void io_failed(struct mqtt_client *c, ssize_t rc)
+{
+	if (rc == -EPROTO)
+		drop_warn(c, "%s", c->io_error);
+	else
+		drop(c, "%s", c->io_error);
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static int out_reserve(struct mqtt_client *c, size_t n)
@@ -161,7 +172,7 @@ static void flush(struct mqtt_client *c)
 		if (n == -EAGAIN || n == 0)
 			break;
 		if (n < 0) {
-			drop(c, "%s", c->io_error);
+			io_failed(c, n);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -574,7 +585,7 @@ static void on_readable(struct mqtt_client *c)
 			return;
 		}
 		if (n < 0) {
-			drop(c, "%s", c->io_error);
+			io_failed(c, n);
 			return;
 		}
 		c->in_len += (size_t)n;

@@ -250,6 +250,10 @@ ssize_t mqtt_tls_recv(struct mqtt_tls *t, void *p, size_t n, char *why, size_t w
 		return 0;
 	if (rc == GNUTLS_E_REHANDSHAKE)
 		say(why, whylen, "TLS: the broker asked for a renegotiation, which we do not do");
+	else if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED)
+		/* TLS 1.3: a broker that refuses our certificate says so after
+		 * our side of the handshake is done, here */
+		say(why, whylen, "TLS: the broker sent the alert \"%s\"", gnutls_alert_get_name(gnutls_alert_get(t->s)));
 	else
 		say(why, whylen, "TLS receive: %s", gnutls_strerror((int)rc));
 	return -EPROTO;

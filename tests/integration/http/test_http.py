@@ -56,12 +56,13 @@ def have(prog):
 
 
 class Daemon:
-    def __init__(self, conf, workdir):
+    def __init__(self, conf, workdir, env=None):
+        """env: smsgated's environment (None: this process's)."""
         self.log_path = os.path.join(workdir, "smsgated.log")
         self.log_file = open(self.log_path, "ab")
         self.start_at = os.path.getsize(self.log_path)
         self.proc = subprocess.Popen([SMSGATED, "-c", conf], stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=self.log_file)
+                                     stderr=self.log_file, env=env)
 
     def log(self):
         return read(self.log_path).decode(errors="replace")[self.start_at:]
