@@ -226,6 +226,7 @@ static void free_addrs(struct mqtt_client *c)
 	c->addrs = c->addr = NULL;
 }
 
+PRINTF_LIKE(3, 0)
 static void vdrop(struct mqtt_client *c, bool warn, const char *fmt, va_list ap)
 {
 	bool was_up = c->st == ST_UP;
