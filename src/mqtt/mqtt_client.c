@@ -349,20 +349,28 @@ static void start_session(struct mqtt_client *c)
 	tls_step(c);
 }
 
+/* The address of a, without the port, for messages. */
+static void addr_text(const struct addrinfo *a, char *buf, size_t len)
+{
+	const void *bin = NULL;
+
+	if (a->ai_family == AF_INET6)
+		bin = &((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr;
+	else if (a->ai_family == AF_INET)
+		bin = &((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr;
+	if (!bin || !inet_ntop(a->ai_family, bin, buf, (socklen_t)len))
+		snprintf(buf, len, "an address of family %d", a->ai_family);
+}
+
 /* Starts a non-blocking connect to c->addr, or to the first address after
  * it that does not fail at once; with none left, the attempt is over. */
 static void try_addresses(struct mqtt_client *c)
 {
 	for (; c->addr; c->addr = c->addr->ai_next) {
 		const struct addrinfo *a = c->addr;
-		const void *bin = a->ai_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)(const void *)
-									     a->ai_addr)->sin6_addr
-							   : (const void *)&((const struct sockaddr_in *)(const void *)
-									     a->ai_addr)->sin_addr;
 		int fd, one = 1;
 
-		if (!inet_ntop(a->ai_family, bin, c->addr_text, sizeof(c->addr_text)))
-			snprintf(c->addr_text, sizeof(c->addr_text), "?");
+		addr_text(a, c->addr_text, sizeof(c->addr_text));
 		fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			snprintf(c->conn_error, sizeof(c->conn_error), "socket: %s", strerror(errno));

@@ -3,7 +3,8 @@ getaddrinfo() of that name is held (an LD_PRELOAD shim, slowgai.c, that
 waits on a FIFO as a lookup waits on a DNS server that does not answer),
 the HTTP API answers, a message goes out through the modem, and a SIGTERM
 ends smsgated at once with exit status 0. Let go, the lookup answers and
-the gateway connects and subscribes.
+the gateway connects and subscribes. And the answer's addresses are
+tried in turn: one refused, the next connects, in the same attempt.
 
 Skipped only where LD_PRELOAD cannot reach smsgated's getaddrinfo: a
 sanitizer runtime linked as a shared library that must come first
@@ -41,15 +42,17 @@ def preload_unusable():
 
 @unittest.skipIf(preload_unusable(), preload_unusable())
 class TestSlowLookup(PoolTest):
-    def start_held(self, name):
+    def start_held(self, name, hold=True, answer="127.0.0.1"):
         self.held = os.path.join(self.dir, "gai-" + name)
         os.makedirs(self.held)
-        os.mkfifo(os.path.join(self.held, "gate"))
+        if hold:
+            os.mkfifo(os.path.join(self.held, "gate"))
         self.http_port = free_port()
-        env = dict(os.environ, LD_PRELOAD=SHIM, SLOWGAI_HOST=SLOW_HOST, SLOWGAI_DIR=self.held)
+        env = dict(os.environ, LD_PRELOAD=SHIM, SLOWGAI_HOST=SLOW_HOST, SLOWGAI_DIR=self.held,
+                   SLOWGAI_ANSWER=answer)
         g = self.gateway(name, url="mqtt://%s:%d" % (SLOW_HOST, self.broker.port), env=env, wait=False,
                          extra=["[http]", "listen = 127.0.0.1:%d" % self.http_port])
-        # the lookup is under way, in the shim, and stays there
+        # the lookup is under way, in the shim (and stays there when held)
         wait_for(lambda: os.path.exists(os.path.join(self.held, "entered")), TIMEOUT,
                  "smsgated looking up %s:\n%s" % (SLOW_HOST, g.daemon.log()[-3000:]))
         return g
@@ -86,6 +89,16 @@ class TestSlowLookup(PoolTest):
         g.wait_subscribed(True)
         self.assertIn("mqtt: connected to %s:%d as gw-slow" % (SLOW_HOST, self.broker.port), g.daemon.log())
         self.assertNotIn("cannot resolve", g.daemon.log())
+
+    def test_addresses_tried_in_turn(self):
+        # nothing listens on 127.0.0.2 (refused at once); the broker is on 127.0.0.1
+        g = self.start_held("gw-turn", hold=False, answer="127.0.0.2,127.0.0.1")
+        g.wait_subscribed(True)
+        log = g.daemon.log()
+        self.assertIn("mqtt: %s:%d: connect to 127.0.0.2: Connection refused; trying the next address"
+                      % (SLOW_HOST, self.broker.port), log)
+        self.assertIn("mqtt: connected to %s:%d as gw-turn" % (SLOW_HOST, self.broker.port), log)
+        self.assertNotIn("trying again in", log)    # one attempt, two addresses
 
     def test_sigterm_while_lookup_is_held(self):
         g = self.start_held("gw-stop")
