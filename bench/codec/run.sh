@@ -14,6 +14,7 @@
 # start-up (and, for Python, interpreter start and `import gammu`) cancels.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/common.sh
 
 RUNS=${RUNS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-0.5}
@@ -37,9 +38,8 @@ fi
 have_valgrind=1
 command -v valgrind >/dev/null || { have_valgrind=0; echo "note: valgrind not found: no instruction counts" >&2; }
 
-echo "== machine"
-echo "cpus: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "cc: $(cc --version | head -1), build type $BUILD_TYPE ($(grep -m1 "CMAKE_C_FLAGS_${BUILD_TYPE^^}:" "$BUILD/CMakeCache.txt" | cut -d= -f2-))"
+bench_machine
+echo "flags: $(grep -m1 "CMAKE_C_FLAGS_${BUILD_TYPE^^}:" "$BUILD/CMakeCache.txt" | cut -d= -f2-)"
 [ "$have_valgrind" = 1 ] && echo "valgrind: $(valgrind --version)"
 [ "$gammu" = 1 ] && echo "python-gammu / libGammu: $("$PY" -c 'import gammu; print(gammu.Version()[0], "/", gammu.Version()[2])'), $("$PY" --version)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

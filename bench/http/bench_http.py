@@ -7,46 +7,27 @@
                                                      HTTP request sent -> AT+CMGS at smsgate-modemsim
 
 Each prints human lines and, last, "RESULT {json}" lines for run.sh.
-PYTHONPATH must hold tests/integration (simlib, clients); bench_queue.py
-(bench/queue) gives the simulator log reader and the smsd setup.
+PYTHONPATH must hold tests/integration (simlib, clients, daemonlib);
+bench/lib/benchlib.py gives the work directory, the smsd setup and the
+latency summary.
 """
 import argparse
 import http.client
 import json
 import os
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "queue"))
-from bench_queue import SMSGATED, Bench, LogTail, percentile, ts_epoch  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from benchlib import (NUMBER, Bench, cmd_latency_ms, is_cmd, report_latency, result, wait_port,  # noqa: E402
+                      wait_smsd_init)
 from clients import Proc  # noqa: E402
-from simlib import wait_for  # noqa: E402
-
-NUMBER = "491701234567"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_port(port, what, timeout=30):
-    def up():
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
-        except OSError:
-            return False
-    wait_for(up, timeout, what)
+from daemonlib import SMSGATED, free_port  # noqa: E402
+from simlib import LogTail, wait_for  # noqa: E402
 
 
 def start_smsgated(b, sim, port, modem=True):
@@ -178,7 +159,7 @@ def report(name, res):
     print("%-34s %9.0f req/s  p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  non-2xx %d %s" % (
         name, res["rps"], res["p50_ms"] or -1, res["p90_ms"] or -1, res["p99_ms"] or -1, res["non2xx"],
         res["socket_errors"]), flush=True)
-    print("RESULT " + json.dumps(dict(res, name=name)), flush=True)
+    result(dict(res, name=name))
 
 
 def cmd_throughput(a):
@@ -253,8 +234,7 @@ def cmd_latency(a):
         else:
             start_busybox(b, port)
             b.smsd(sim, tuned=True)
-            tail.wait(lambda e: e.get("ev") == "cmd" and e.get("line", "").upper().startswith("AT+CIMI"), 60,
-                      "smsd to initialise the modem")
+            wait_smsd_init(tail)
         tail.poll()
         lat = []
         for i in range(a.n):
@@ -271,16 +251,11 @@ def cmd_latency(a):
             c.close()
             if r.status not in (200, 202):
                 raise RuntimeError("answer %d" % r.status)
-            e = tail.wait(lambda e: e.get("ev") == "cmd" and e.get("line", "").startswith("AT+CMGS="), 60,
-                          "AT+CMGS of message %d" % i)
-            lat.append((ts_epoch(e["ts"]) + 0.0005 - t0) * 1000.0)
+            e = tail.wait(is_cmd("AT+CMGS="), 60, "AT+CMGS of message %d" % i)
+            lat.append(cmd_latency_ms(e, t0))
             wait_for(lambda: os.path.isdir(b.sent) and len(os.listdir(b.sent)) > i, 60, "sent/ file of message %d" % i)
             time.sleep(0.05)
-        res = {"bench": "http-latency", "impl": a.impl, "n": len(lat), "p50_ms": statistics.median(lat),
-               "p90_ms": percentile(lat, 90), "p99_ms": percentile(lat, 99), "min_ms": min(lat), "max_ms": max(lat)}
-        print("HTTP -> AT+CMGS %s: n=%d p50=%.1f ms p90=%.1f ms p99=%.1f ms min=%.1f max=%.1f" % (
-            a.impl, len(lat), res["p50_ms"], res["p90_ms"], res["p99_ms"], res["min_ms"], res["max_ms"]), flush=True)
-        print("RESULT " + json.dumps(res), flush=True)
+        report_latency("http-latency", "HTTP -> AT+CMGS", a.impl, lat)
     finally:
         b.close()
 

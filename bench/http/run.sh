@@ -13,31 +13,22 @@
 # Needs wrk, busybox, lua5.4, kannel, smstools (Debian packages), cmake, a C compiler.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/common.sh
 
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 CONNS=${CONNS:-8}
 N=${N:-100}
 SMSD_N=${SMSD_N:-30}
-BUILD=${BUILD:-build/bench-http}
-BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
-OUT=${OUT:-$BUILD/results}
-PY=${PY:-/usr/bin/python3}
 phases=${*:-throughput latency}
 
 for p in wrk busybox lua5.4; do
 	command -v $p >/dev/null || { echo "needs $p (apt-get install wrk busybox lua5.4 kannel smstools)" >&2; exit 1; }
 done
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target smsgated smsgate-modemsim >/dev/null
-export SMSGATED=$PWD/$BUILD/src/daemon/smsgated
-export SMSGATE_MODEMSIM=$PWD/$BUILD/tools/modemsim/smsgate-modemsim
-export PYTHONPATH=$PWD/tests/integration PYTHONDONTWRITEBYTECODE=1
-mkdir -p "$OUT"
+bench_daemon http
 bh() { "$PY" bench/http/bench_http.py "$@"; }
 
-echo "== machine"
-echo "cpus: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "kernel: $(uname -r); $(wrk --version 2>&1 | head -1); build type $BUILD_TYPE"
+bench_machine
+echo "wrk: $(wrk --version 2>&1 | head -1)"
 echo "kannel: $(dpkg-query -W -f '${Version}' kannel 2>/dev/null || echo none); smstools: $(dpkg-query -W -f '${Version}' smstools 2>/dev/null || echo none)"
 
 for ph in $phases; do

@@ -14,73 +14,27 @@ smsd (Debian package smstools) on the same simulator as the reference.
 
 Each prints human lines and, last, one line "RESULT {json}" for run.sh.
 Environment: SMSGATED, SMSGATE_MODEMSIM (paths of the built programs),
-PYTHONPATH with tests/integration (simlib.Sim, clients.Proc).
+PYTHONPATH with tests/integration (simlib, clients, daemonlib); the shared
+parts are in bench/lib/benchlib.py.
 
 Timing source: the simulator's JSON log ("cmd" events, "ts" in UTC with
 millisecond resolution, truncated) against time.time() taken right after
 os.rename() returns; the same CLOCK_REALTIME on the same machine."""
 
 import argparse
-import calendar
 import json
 import os
 import random
-import shutil
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-from clients import Proc
-from simlib import Sim, wait_for
-
-SMSGATED = os.environ.get("SMSGATED", "smsgated")
-SMSD = os.environ.get("SMSD", "/usr/sbin/smsd")
-NUMBER = "491701234567"
-
-
-def ts_epoch(ts):
-    """"2026-11-25T02:14:45.950Z" -> seconds since the epoch (float)."""
-    base, frac = ts.rstrip("Z").split(".")
-    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + int(frac) / 1000.0
-
-
-class LogTail:
-    """The simulator's JSON log, read as it grows."""
-
-    def __init__(self, path):
-        self.path, self.pos, self.partial = path, 0, b""
-
-    def poll(self):
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.pos)
-                data = f.read()
-        except FileNotFoundError:
-            return []
-        self.pos += len(data)
-        lines = (self.partial + data).split(b"\n")
-        self.partial = lines.pop()
-        return [json.loads(l) for l in lines if l]
-
-    def wait(self, pred, timeout, what):
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.poll():
-                if pred(e):
-                    return e
-            if time.monotonic() > deadline:
-                raise RuntimeError("timed out waiting for " + what)
-            time.sleep(0.002)
-
-
-def percentile(values, p):
-    """Nearest-rank percentile (p in 0..100) of a list of numbers."""
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, int(-(-p * len(v) // 100)) - 1))
-    return v[k]
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from benchlib import SMSD, Bench, cmd_latency_ms, is_cmd, report_latency, result, ts_epoch, wait_smsd_init  # noqa: E402
+from clients import Proc  # noqa: E402
+from simlib import LogTail, wait_for  # noqa: E402
 
 
 def rss_of(pid):
@@ -119,94 +73,6 @@ def children_of(pid):
     return kids
 
 
-class Bench:
-    def __init__(self, keep=False):
-        self.dir = tempfile.mkdtemp(prefix="bench-queue-")
-        self.keep = keep
-        self.sims = []
-        self.procs = []
-        self.spool = os.path.join(self.dir, "spool")
-        self.drops = os.path.join(self.dir, "drops")
-        os.mkdir(self.spool)
-        os.mkdir(self.drops)
-        self.outgoing = os.path.join(self.spool, "outgoing")
-        self.sent = os.path.join(self.spool, "sent")
-
-    def close(self):
-        for p in self.procs:
-            p.stop()
-        for s in self.sims:
-            s.close()
-        if not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
-        else:
-            print("work directory kept: " + self.dir)
-
-    def sim(self, *args):
-        n = len(self.sims) + 1
-        wd = os.path.join(self.dir, "sim%d" % n)
-        os.mkdir(wd)
-        s = Sim(*args, workdir=wd)
-        self.sims.append(s)
-        return s
-
-    def drop(self, name, text):
-        tmp = os.path.join(self.drops, name)
-        with open(tmp, "w") as f:
-            f.write("To: %s\n\n%s" % (NUMBER, text))
-        os.rename(tmp, os.path.join(self.outgoing, name))
-        return time.time()
-
-    # ---- smsgated ----
-    def smsgated(self, modems, wrap=(), env=None):
-        os.makedirs(self.outgoing, exist_ok=True)
-        conf = os.path.join(self.dir, "smsgated.conf")
-        with open(conf, "w") as f:
-            f.write("[gateway]\nspool = %s\nlog_level = info\n" % self.spool)
-            for i, s in enumerate(modems):
-                f.write("\n[modem m%d]\ndevice = %s\n" % (i + 1, s.link))
-        self.gw_log = os.path.join(self.dir, "smsgated.log")
-        p = Proc(list(wrap) + [SMSGATED, "-c", conf], self.gw_log, env=env)
-        self.procs.append(p)
-        want = len(modems)
-        wait_for(lambda: self.gw_log_text().count("-> ready") >= want, 30, "smsgated's modems ready")
-        return p
-
-    def gw_log_text(self):
-        with open(self.gw_log, errors="replace") as f:
-            return f.read()
-
-    # ---- smsd ----
-    def smsd(self, sim, tuned):
-        dirs = {n: os.path.join(self.spool, n) for n in ("outgoing", "checked", "failed", "incoming", "sent")}
-        for p in dirs.values():
-            os.makedirs(p, exist_ok=True)
-        conf = os.path.join(self.dir, "smsd.conf")
-        with open(conf, "w") as f:
-            f.write("devices = GSM1\n")
-            for n, p in dirs.items():
-                f.write("%s = %s\n" % (n, p))
-            f.write("logfile = %s\n" % os.path.join(self.dir, "smsd.log"))
-            f.write("infofile = %s\n" % os.path.join(self.dir, "smsd.running"))
-            f.write("pidfile = %s\n" % os.path.join(self.dir, "smsd.pid"))
-            if tuned:
-                f.write(TUNED_SMSD)
-            f.write("\n[GSM1]\ndevice = %s\nbaudrate = 115200\n" % sim.link)
-            if tuned:
-                f.write(TUNED_SMSD_MODEM)
-        self.smsd_conf = conf
-        p = Proc([SMSD, "-t", "-c", conf], os.path.join(self.dir, "smsd.out"))
-        self.procs.append(p)
-        return p
-
-
-# smsd tuned for latency (docs/BENCHMARKS.md says why these): the smallest
-# delays, and no per-message network check. SMSD_TUNED overrides it (lines
-# separated by ";"; SMSD_TUNED_MODEM for the [GSM1] section).
-TUNED_SMSD = os.environ.get("SMSD_TUNED", "delaytime = 0;delaytime_mainprocess = 0").replace(";", "\n") + "\n"
-TUNED_SMSD_MODEM = os.environ.get("SMSD_TUNED_MODEM", "check_network = 0").replace(";", "\n") + "\n"
-
-
 def cmd_latency(a):
     b = Bench(a.keep)
     rng = random.Random(a.seed)
@@ -217,9 +83,7 @@ def cmd_latency(a):
             b.smsgated([sim])
         else:
             b.smsd(sim, tuned=a.impl == "smsd-tuned")
-            # smsd has initialised the modem when it asks for the IMSI, its last step
-            tail.wait(lambda e: e.get("ev") == "cmd" and e.get("line", "").upper().startswith("AT+CIMI"), 60,
-                      "smsd to initialise the modem")
+            wait_smsd_init(tail)
         lat = []
         raw = open(a.raw, "w") if a.raw else None
         stop = []
@@ -233,10 +97,8 @@ def cmd_latency(a):
                 break
             name = "lat-%04d" % i
             t_drop = b.drop(name, "latency %04d" % i)
-            e = tail.wait(lambda e: e.get("ev") == "cmd" and e.get("line", "").startswith("AT+CMGS="), a.timeout,
-                          "AT+CMGS of message %d" % i)
-            # ts is truncated to the ms: the command arrived within [ts, ts + 1 ms)
-            lat.append((ts_epoch(e["ts"]) + 0.0005 - t_drop) * 1000.0)
+            e = tail.wait(is_cmd("AT+CMGS="), a.timeout, "AT+CMGS of message %d" % i)
+            lat.append(cmd_latency_ms(e, t_drop))
             if raw:
                 raw.write("%.3f\n" % lat[-1])
                 raw.flush()
@@ -244,12 +106,7 @@ def cmd_latency(a):
             time.sleep(rng.uniform(a.gap_min, a.gap_max))
             if a.verbose and (i + 1) % 20 == 0:
                 print("  %d/%d  p50 so far %.1f ms" % (i + 1, a.n, statistics.median(lat)), flush=True)
-        res = {"bench": "latency", "impl": a.impl, "n": len(lat), "p50_ms": statistics.median(lat),
-               "p90_ms": percentile(lat, 90), "p99_ms": percentile(lat, 99), "min_ms": min(lat),
-               "max_ms": max(lat), "mean_ms": statistics.fmean(lat)}
-        print("latency %s: n=%d p50=%.1f ms p90=%.1f ms p99=%.1f ms min=%.1f max=%.1f" % (
-            a.impl, len(lat), res["p50_ms"], res["p90_ms"], res["p99_ms"], res["min_ms"], res["max_ms"]))
-        print("RESULT " + json.dumps(res), flush=True)
+        report_latency("latency", "latency", a.impl, lat)
     finally:
         b.close()
 
@@ -278,7 +135,7 @@ def cmd_util(a):
                "ideal": float(a.modems), "utilisation": rates / a.modems, "per_modem": per}
         print("util %d modem(s): %.3f msg/s of an ideal %d (%.1f %%); per modem %s" % (
             a.modems, rates, a.modems, 100 * rates / a.modems, per))
-        print("RESULT " + json.dumps(res), flush=True)
+        result(res)
     finally:
         b.close()
 
@@ -342,9 +199,7 @@ def cmd_rss(a):
             p = Proc(["/usr/bin/time", "-v", "-o", out, SMSD, "-t", "-c", b.smsd_conf],
                      os.path.join(b.dir, "smsd.out2"))
             b.procs.append(p)
-            tail = LogTail(sim.log_path)
-            tail.wait(lambda e: e.get("ev") == "cmd" and e.get("line", "").upper().startswith("AT+CIMI"), 60,
-                      "smsd to initialise the modem")
+            wait_smsd_init(LogTail(sim.log_path))
             time.sleep(a.settle)
             main = children_of(p.p.pid)[0]
             procs = [main] + children_of(main)
@@ -358,7 +213,7 @@ def cmd_rss(a):
             p.p.wait(60)
             res["time_v_maxrss_kib"] = time_v_maxrss(out)
             print("/usr/bin/time -v (largest of smsd's processes): %s KiB" % res["time_v_maxrss_kib"])
-        print("RESULT " + json.dumps(res), flush=True)
+        result(res)
     finally:
         b.close()
 

@@ -18,30 +18,20 @@
 # on stdout; the raw latencies and the JSON of each run in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/common.sh
 
 N=${N:-200}
 SMSD_DEFAULT_N=${SMSD_DEFAULT_N:-200}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-30}
 QUEUED=${QUEUED:-10000}
-BUILD=${BUILD:-build/bench-queue}
-BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
-OUT=${OUT:-$BUILD/results}
-PY=${PY:-/usr/bin/python3}
 phases=${*:-latency latency-smsd-default util rss}
 
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target smsgated smsgate-modemsim >/dev/null
-export SMSGATED=$PWD/$BUILD/src/daemon/smsgated
-export SMSGATE_MODEMSIM=$PWD/$BUILD/tools/modemsim/smsgate-modemsim
-export PYTHONPATH=$PWD/tests/integration PYTHONDONTWRITEBYTECODE=1
-mkdir -p "$OUT"
+bench_daemon queue
 bq() { "$PY" bench/queue/bench_queue.py "$@"; }
 have_smsd=1
 [ -x /usr/sbin/smsd ] || { have_smsd=0; echo "note: /usr/sbin/smsd not installed: no smsd lines" >&2; }
 
-echo "== machine"
-echo "cpus: $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "kernel: $(uname -r); cc: $(cc --version | head -1); build type $BUILD_TYPE"
+bench_machine
 echo "smsd: $(dpkg-query -W -f '${Package} ${Version}' smstools 2>/dev/null || echo none)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

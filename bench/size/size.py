@@ -182,14 +182,7 @@ def cmd_rss_gammu():
 # bench/http's Kannel configuration (bearerbox + smsbox, loopback SMSC).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 from bench_http import KANNEL_CONF  # noqa: E402
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from daemonlib import free_port  # noqa: E402
 
 
 def cmd_rss_bearerbox():

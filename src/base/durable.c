@@ -87,6 +87,25 @@ int durable_unlink(int dirfd, const char *name, unsigned flags)
 	return (flags & DURABLE_NOSYNC) ? 0 : fsync_dir(dirfd);
 }
 
+DIR *dir_stream(int dirfd)
+{
+	int fd = dup(dirfd), err;
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	/* The dup shares dirfd's offset, which an earlier scan left at the end. */
+	rewinddir(d);
+	return d;
+}
+
 ssize_t read_file_at(int dirfd, const char *name, size_t max, char **out)
 {
 	struct stat st;

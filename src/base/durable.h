@@ -6,6 +6,7 @@
 #ifndef SMSGATE_BASE_DURABLE_H
 #define SMSGATE_BASE_DURABLE_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -24,6 +25,9 @@ int durable_unlink(int dirfd, const char *name, unsigned flags);
 int fsync_dir(int dirfd);
 /* write() until all of it is out (EINTR retried). 0 or -errno. */
 int write_all(int fd, const char *p, size_t len);
+/* A directory stream over dirfd, from its first entry, that leaves dirfd
+ * open: closedir() closes only the stream. NULL with errno set. */
+DIR *dir_stream(int dirfd);
 /* Reads a whole regular file of at most max bytes into a malloc'd,
  * NUL-terminated buffer. -EFBIG when larger. */
 ssize_t read_file_at(int dirfd, const char *name, size_t max, char **out);

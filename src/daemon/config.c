@@ -129,6 +129,8 @@ static const struct config_key keys[] = {
 	{ "gateway",              SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(gateway),             NULL,     0 },
 	{ "forward",              SEC_MQTT,    T_BOOL,   0,   0,        MQTT(forward),             "no",     0 },
 	{ "forward_timeout",      SEC_MQTT,    T_UINT,   1,   60,       MQTT(forward_timeout),     "5",      0 },
+	{ "prefetch",             SEC_MQTT,    T_UINT,   1,   10000,    MQTT(prefetch),            "10",     0 },
+	{ "takeover_after",       SEC_MQTT,    T_DURATION, 1, 86400,    MQTT(takeover_after),      "30s",    0 },
 	{ "keepalive",            SEC_MQTT,    T_UINT,   5,   3600,     MQTT(keepalive),           "60",     0 },
 	{ "max_queued",           SEC_MQTT,    T_UINT,   1,   1000000,  MQTT(max_queued),          "10000",  0 },
 	{ "ca_file",              SEC_MQTT,    T_FILE,   0,   0,        MQTT(ca_file),             NULL,     0 },
@@ -1028,16 +1030,11 @@ static int missing_keys(struct parser *ps, enum section sec, const unsigned *see
 	return 0;
 }
 
-static size_t key_index(const char *name)
-{
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (strcmp(keys[i].name, name) == 0)
-			return i;
-	}
-	return 0;
-}
-
-static size_t key_index_in(enum section sec, const char *name)
+/* The index in keys[] (and so in a section's seen[]) of a key of that
+ * section: a name alone is ambiguous, retry_cap and max_queued are keys of
+ * several sections. A key not in the table is a bug; it gives 0, a wrong
+ * line number in a message but never a read outside seen[]. */
+static size_t key_index(enum section sec, const char *name)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0)
@@ -1091,24 +1088,24 @@ static int check_whole(struct parser *ps, unsigned last_line)
 	if (rc < 0)
 		return rc;
 	if (c->mqtt.password[0] && !c->mqtt.username[0])
-		return fail(ps, ps->seen_mqtt[key_index_in(SEC_MQTT, "password")], "[mqtt] has a password but no username");
+		return fail(ps, ps->seen_mqtt[key_index(SEC_MQTT, "password")], "[mqtt] has a password but no username");
 	if (c->mqtt.enabled) {
 		static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file" };
 		const struct config_mqtt *m = &c->mqtt;
 
 		for (size_t i = 0; i < ARRAY_SIZE(tls_keys); i++) {
-			unsigned l = ps->seen_mqtt[key_index_in(SEC_MQTT, tls_keys[i])];
+			unsigned l = ps->seen_mqtt[key_index(SEC_MQTT, tls_keys[i])];
 
 			if (l && !m->tls)
 				return fail(ps, l, "[mqtt] %s is for TLS, and url is not mqtts://", tls_keys[i]);
 		}
 		if (!m->cert_file[0] != !m->key_file[0])
-			return fail(ps, ps->seen_mqtt[key_index_in(SEC_MQTT, m->cert_file[0] ? "cert_file" : "key_file")],
+			return fail(ps, ps->seen_mqtt[key_index(SEC_MQTT, m->cert_file[0] ? "cert_file" : "key_file")],
 				    "[mqtt] has %s but no %s: a client certificate needs both",
 				    m->cert_file[0] ? "cert_file" : "key_file", m->cert_file[0] ? "key_file" : "cert_file");
 	}
 	if (!h->tls_cert[0] != !h->tls_key[0]) {
-		unsigned l = ps->seen_http[key_index(h->tls_cert[0] ? "tls_cert" : "tls_key")];
+		unsigned l = ps->seen_http[key_index(SEC_HTTP, h->tls_cert[0] ? "tls_cert" : "tls_key")];
 
 		return fail(ps, l, "[http] has %s but no %s: HTTPS needs both", h->tls_cert[0] ? "tls_cert" : "tls_key",
 			    h->tls_cert[0] ? "tls_key" : "tls_cert");
@@ -1120,25 +1117,26 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		for (unsigned j = 0; j < g->nmember; j++) {
 			if (!smsfile_number_allowed(g->member[j], strlen(g->member[j]), c->gateway.allow_prefixes.p[0],
 						    sizeof(c->gateway.allow_prefixes.p[0]), c->gateway.allow_prefixes.n))
-				return fail(ps, ps->seen_group[i][key_index("members")],
+				return fail(ps, ps->seen_group[i][key_index(SEC_GROUP, "members")],
 					    "[group %s]: %s is not in allow_prefixes", g->name, g->member[j]);
 		}
 	}
 	/* admin and a heartbeat's to: a number, or a group defined somewhere in the file. */
 	if (c->gateway.admin[0] && req_group_name_valid(c->gateway.admin, strlen(c->gateway.admin)) &&
 	    !req_group_find(c->group, c->ngroup, c->gateway.admin, strlen(c->gateway.admin)))
-		return fail(ps, ps->seen_gw[key_index("admin")], "admin: no [group %s] in the file", c->gateway.admin);
+		return fail(ps, ps->seen_gw[key_index(SEC_GATEWAY, "admin")], "admin: no [group %s] in the file", c->gateway.admin);
 	for (unsigned i = 0; i < c->nheartbeat; i++) {
 		const char *to = c->heartbeat[i].to;
 
 		if (req_group_name_valid(to, strlen(to)) && !req_group_find(c->group, c->ngroup, to, strlen(to)))
-			return fail(ps, ps->seen_heartbeat[i][key_index("to")], "[heartbeat %s] to: no [group %s] in the file",
-				    c->heartbeat[i].name, to);
+			return fail(ps, ps->seen_heartbeat[i][key_index(SEC_HEARTBEAT, "to")],
+				    "[heartbeat %s] to: no [group %s] in the file", c->heartbeat[i].name, to);
 	}
 	if (c->nmodem == 0)
 		return fail(ps, last_line, "no [modem NAME] section");
 	if (c->gateway.retry_base > c->gateway.retry_cap) {
-		unsigned lb = ps->seen_gw[key_index("retry_base")], lc = ps->seen_gw[key_index("retry_cap")];
+		unsigned lb = ps->seen_gw[key_index(SEC_GATEWAY, "retry_base")];
+		unsigned lc = ps->seen_gw[key_index(SEC_GATEWAY, "retry_cap")];
 
 		return fail(ps, lb > lc ? lb : lc, "retry_base (%u) is greater than retry_cap (%u)",
 			    c->gateway.retry_base, c->gateway.retry_cap);
@@ -1146,7 +1144,7 @@ static int check_whole(struct parser *ps, unsigned last_line)
 	for (unsigned i = 0; i < c->nmodem; i++) {
 		for (unsigned j = 0; j < i; j++) {
 			if (strcmp(c->modem[i].device, c->modem[j].device) == 0)
-				return fail(ps, ps->seen_modem[i][key_index("device")],
+				return fail(ps, ps->seen_modem[i][key_index(SEC_MODEM, "device")],
 					    "[modem %s] has the device of [modem %s]: %s", c->modem[i].name,
 					    c->modem[j].name, c->modem[i].device);
 		}
@@ -1157,7 +1155,7 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		size_t bad;
 
 		if (hb->text[0] && sms_plan_text(&plan, hb->text, strlen(hb->text), 0, c->gateway.max_parts, &bad) < 0)
-			return fail(ps, ps->seen_heartbeat[i][key_index("text")],
+			return fail(ps, ps->seen_heartbeat[i][key_index(SEC_HEARTBEAT, "text")],
 				    "[heartbeat %s] text needs %u parts; max_parts allows %u", hb->name, plan.nparts,
 				    c->gateway.max_parts);
 	}

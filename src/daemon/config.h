@@ -141,6 +141,8 @@ struct config_mqtt {
 	unsigned forward_timeout;               /* seconds to wait for the broker's PUBACK */
 	unsigned keepalive;                     /* seconds */
 	unsigned max_queued;                    /* events waiting for the broker */
+	unsigned prefetch;                      /* pool messages waiting for our modems at most */
+	unsigned takeover_after;                /* seconds a peer is offline before its session is drained; 0 never */
 	int line;                               /* of the [mqtt] header */
 };
 

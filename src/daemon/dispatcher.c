@@ -179,6 +179,7 @@ drop:
 	queue_remove(gw, q);
 	free(q->final);
 	free(q);
+	gw_pool_release(gw);
 	gw_status_write(gw);
 }
 

@@ -223,6 +223,8 @@ void gw_pool_stop(struct gateway *gw);
 /* Subscribes or unsubscribes as the modems allow; publishes the retained status. */
 void gw_pool_update(struct gateway *gw);
 void gw_pool_event(struct gateway *gw, enum webhook_event type, json_object *data);
+/* A message left the queue: the pool may hand us the next one. */
+void gw_pool_release(struct gateway *gw);
 json_object *gw_pool_status_json(struct gateway *gw);
 
 /* api.c: a message file durably in queue/ joins the queue (limits, allow

@@ -195,16 +195,11 @@ static bool valid_name(const char *s)
  * one starts afresh. */
 static void forget_unconfigured(struct gateway *gw)
 {
-	int fd = dup(gw->heartbeats.dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(gw->heartbeats.dirfd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		if (!valid_name(e->d_name) || find(gw, e->d_name))
 			continue;

@@ -281,15 +281,11 @@ static void reasm_timer_cb(struct loop *l, struct loop_timer *t)
 /* Parts kept in parts/ by an earlier run go back into the reassembly. */
 int gw_incoming_start(struct gateway *gw)
 {
-	int fd = dup(gw->spool.dir[SPOOL_PARTS]);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(gw->spool.dir[SPOOL_PARTS]);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return -errno;
-	}
 	while ((e = readdir(d))) {
 		char *buf, *body, from[SMS_ADDR_STR_MAX] = "", hexname[2 * SMS_ADDR_STR_MAX + 1];
 		unsigned ref, total, seq;

@@ -226,18 +226,13 @@ static int names_cmp(const void *a, const void *b)
 /* The names in a directory, sorted (IDs sort by creation time). */
 static int list_dir(int dirfd, char ***out, size_t *count)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(dirfd);
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return -errno;
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;

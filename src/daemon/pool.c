@@ -1,11 +1,9 @@
 /*
- * A pool of gateways over MQTT (docs/mqtt.md). Intake: the shared
- * subscription $share/GROUP/PREFIX/send hands each message to one gateway
- * of the group; it is checked like POST /api/v1/messages, written to the
- * spool with the group-commit path HTTP uses, and only then acknowledged
- * (PUBACK), so a message the broker lets go of is on this gateway's disk.
- * A gateway with no modem able to send unsubscribes, so that its share
- * goes to the others. Events: PREFIX/GATEWAY/events/{sent,delivered,
+ * A pool of gateways over MQTT (docs/mqtt.md): the connection and what
+ * goes out on it. The shared subscription $share/GROUP/PREFIX/send hands
+ * each message to one gateway of the group (pool_intake.c); a gateway
+ * with no modem able to send unsubscribes, so that its share goes to the
+ * others, and a dead gateway's share is taken over (pool_takeover.c). Events: PREFIX/GATEWAY/events/{sent,delivered,
  * failed,received,rejected} with the webhook event bodies, kept in a
  * durable outbox (spool/mqtt/events) until the broker acknowledges them;
  * PREFIX/GATEWAY/status retained, with a will that says offline.
@@ -19,43 +17,9 @@
 
 #include "durable.h"
 #include "event.h"
-#include "gateway.h"
 #include "log.h"
-#include "mqtt_client.h"
-#include "outbox.h"
-#include "request.h"
+#include "pool.h"
 #include "util.h"
-
-#define POOL_TOPIC_SIZE (CONFIG_MQTT_TOPIC_SIZE + 2 * CONFIG_MQTT_NAME_SIZE + 32)
-#define POOL_REJECT_ECHO 512    /* bytes of a refused payload repeated in its rejected event */
-
-/* A received message whose files are staged: acknowledged after the commit. */
-struct pool_pending {
-	uint32_t ack;
-	char ids[REQ_RECIPIENTS_MAX][SPOOL_ID_LEN + 1];
-	unsigned nids;
-};
-
-struct pool {
-	struct gateway *gw;
-	struct mqtt_client *client;
-	char send_topic[POOL_TOPIC_SIZE];       /* PREFIX/send */
-	char filter[POOL_TOPIC_SIZE];           /* $share/GROUP/PREFIX/send */
-	char base[POOL_TOPIC_SIZE];             /* PREFIX/GATEWAY/ */
-	char client_id[CONFIG_MQTT_NAME_SIZE], gateway[CONFIG_MQTT_NAME_SIZE];
-	char *status_sent;                      /* the last status published on this connection */
-	bool up, subscribed;
-
-	struct outbox events;
-	bool event_inflight;
-
-	struct spool_batch batch;
-	struct pool_pending *pending;
-	size_t npending, cap;
-	struct loop_timer commit_timer;
-
-	uint64_t received, rejected, duplicates;
-};
 
 static const char *const event_topic[] = {
 	[0] = "received", [1] = "sent", [2] = "delivered", [3] = "failed", [4] = "alarm",
@@ -94,8 +58,7 @@ static void events_pump(struct pool *p)
 	}
 }
 
-/* "TOPIC\nBODY" into the outbox, durably; then out when connected. */
-static void event_add(struct pool *p, const char *name, const char *body, size_t len)
+void pool_event_add(struct pool *p, const char *name, const char *body, size_t len)
 {
 	char id[SPOOL_ID_LEN + 1], topic[POOL_TOPIC_SIZE + 16];
 	char *rec;
@@ -134,30 +97,13 @@ void gw_pool_event(struct gateway *gw, enum webhook_event type, json_object *dat
 		log_error("mqtt: event %s lost: out of memory", event_topic[bit]);
 		return;
 	}
-	event_add(p, event_topic[bit], body, len);
+	pool_event_add(p, event_topic[bit], body, len);
 	free(body);
-}
-
-static void reject(struct pool *p, const char *why, const uint8_t *payload, size_t len)
-{
-	json_object *o = json_object_new_object();
-	const char *text;
-
-	p->rejected++;
-	log_warn("mqtt: message refused: %s", why);
-	json_object_object_add(o, "type", json_object_new_string("sms.rejected"));
-	json_object_object_add(o, "gateway", json_object_new_string(p->gateway));
-	json_object_object_add(o, "reason", json_object_new_string(why));
-	json_object_object_add(o, "payload", json_object_new_string_len((const char *)payload,
-									  (int)(len > POOL_REJECT_ECHO ? POOL_REJECT_ECHO : len)));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	event_add(p, "rejected", text, strlen(text));
-	json_object_put(o);
 }
 
 /* ---- status ------------------------------------------------------------- */
 
-static bool can_send(const struct gateway *gw)
+bool pool_can_send(const struct gateway *gw)
 {
 	if (gw->stopping || gw->restart_pending)
 		return false;
@@ -178,8 +124,11 @@ static char *status_json(struct pool *p, bool online)
 
 	json_object_object_add(o, "gateway", json_object_new_string(p->gateway));
 	json_object_object_add(o, "state", json_object_new_string(online ? "online" : "offline"));
+	/* what a peer needs to take over our session when we die (pool_takeover.c) */
+	json_object_object_add(o, "client_id", json_object_new_string(p->client_id));
+	json_object_object_add(o, "group", json_object_new_string(p->gw->cfg.mqtt.group));
 	if (online) {
-		json_object_object_add(o, "can_send", json_object_new_boolean(can_send(gw)));
+		json_object_object_add(o, "can_send", json_object_new_boolean(pool_can_send(gw)));
 		json_object_object_add(o, "queued", json_object_new_int64(gw->queued));
 		for (unsigned i = 0; i < gw->nmodems; i++) {
 			json_object *m = json_object_new_object();
@@ -207,13 +156,15 @@ void gw_pool_update(struct gateway *gw)
 
 	if (!p || !p->up)
 		return;
-	want = can_send(gw);
+	pool_intake_release(p);
+	want = pool_can_send(gw);
 	if (want != p->subscribed) {
 		int rc = want ? mqtt_client_subscribe(p->client, p->filter, 1)
 			      : mqtt_client_unsubscribe(p->client, p->filter);
 
 		if (rc == 0) {
 			p->subscribed = want;
+			pool_takeover_poke(p); /* only a gateway that can send takes over */
 			gw_status_write(gw);
 			log_info("mqtt: %s %s (%s)", want ? "subscribed to" : "unsubscribed from", p->filter,
 				 want ? "a modem can send" : "no modem can send: the pool's other gateways take the work");
@@ -233,155 +184,6 @@ void gw_pool_update(struct gateway *gw)
 	}
 }
 
-/* ---- intake ------------------------------------------------------------- */
-
-static void commit(struct loop *l, struct loop_timer *t)
-{
-	struct pool *p = container_of(t, struct pool, commit_timer);
-	struct gateway *gw = p->gw;
-	int rc;
-
-	(void)l;
-	if (!p->npending)
-		return;
-	rc = spool_commit(&gw->spool, &p->batch);
-	if (rc < 0) {
-		/* Not acknowledged: the broker sends them again after a reconnect. */
-		log_error("mqtt: %zu message(s) could not be stored (%s); not acknowledged", p->npending,
-			  strerror(-rc));
-		p->npending = 0;
-		return;
-	}
-	for (size_t i = 0; i < p->npending; i++) {
-		for (unsigned j = 0; j < p->pending[i].nids; j++)
-			gw_take_queued(gw, p->pending[i].ids[j]);
-		mqtt_client_puback(p->client, p->pending[i].ack);
-	}
-	p->npending = 0;
-	gw_dispatch(gw);
-	gw_status_write(gw);
-}
-
-/* The same JSON as POST /api/v1/messages, checked the same way; 0 staged
- * (or a repeated client id: nothing new), -EINVAL with why. */
-static int stage(struct pool *p, const struct mqtt_publish *pub, struct pool_pending *pp, char *why, size_t whylen)
-{
-	struct gateway *gw = p->gw;
-	struct json_tokener *tok;
-	json_object *o;
-	struct msg_req m = { 0 };
-	struct msg_files files = { .n = 0 };
-	char cname[160] = "", *prev;
-	size_t mark = p->batch.n;
-	int rc;
-
-	if (pub->payload.len > INT32_MAX || !(tok = json_tokener_new())) {
-		snprintf(why, whylen, "too long");
-		return -EINVAL;
-	}
-	o = json_tokener_parse_ex(tok, (const char *)pub->payload.p, (int)pub->payload.len);
-	if (!o || json_tokener_get_parse_end(tok) != pub->payload.len) {
-		snprintf(why, whylen, "invalid JSON: %s",
-			 o ? "trailing bytes" : json_tokener_error_desc(json_tokener_get_error(tok)));
-		json_tokener_free(tok);
-		json_object_put(o);
-		return -EINVAL;
-	}
-	json_tokener_free(tok);
-	rc = req_from_json(o, &m, why, whylen);
-	if (rc == 0 && m.client_id) {
-		if (req_client_file(m.client_id, cname, sizeof(cname)) < 0) {
-			snprintf(why, whylen, "\"id\" is 1 to 64 characters");
-			rc = -EINVAL;
-		} else if (read_file_at(gw->spool.dir[SPOOL_STATUS], cname, 64 * 1024, &prev) >= 0) {
-			/* seen before (a redelivery, or the client sent it twice): nothing new */
-			free(prev);
-			p->duplicates++;
-			log_info("mqtt: message with id %s taken before; acknowledged, nothing new", m.client_id);
-			json_object_put(o);
-			return 0;
-		}
-	}
-	if (rc == 0)
-		rc = req_prepare(&m, gw->cfg.gateway.max_parts, &files, why, whylen);
-	if (rc == 0)
-		rc = req_check_allowed(&m, gw->cfg.gateway.allow_prefixes.p[0], sizeof(gw->cfg.gateway.allow_prefixes.p[0]),
-				       gw->cfg.gateway.allow_prefixes.n, why, whylen);
-	for (unsigned i = 0; rc == 0 && i < files.n; i++) {
-		spool_new_id(pp->ids[i]);
-		rc = spool_stage(&gw->spool, &p->batch, SPOOL_QUEUE, pp->ids[i], files.data[i], files.len[i]);
-		if (rc < 0)
-			snprintf(why, whylen, "the spool refused the message: %s", strerror(-rc));
-		else
-			pp->nids++;
-	}
-	if (rc == 0 && cname[0]) {
-		/* the answer HTTP would have given, so that HTTP and MQTT repeats agree */
-		json_object *a = json_object_new_object();
-		const char *text;
-
-		json_object_object_add(a, "id", json_object_new_string(pp->ids[0]));
-		json_object_object_add(a, "state", json_object_new_string("queued"));
-		json_object_object_add(a, "parts", json_object_new_int((int)files.parts));
-		json_object_object_add(a, "encoding", json_object_new_string(sms_enc_name(files.enc)));
-		text = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		if (spool_stage(&gw->spool, &p->batch, SPOOL_STATUS, cname, text, strlen(text)) < 0)
-			log_warn("mqtt: client id %s not recorded; a repeat would be sent again", m.client_id);
-		json_object_put(a);
-	}
-	if (rc < 0) {
-		while (p->batch.n > mark) {
-			struct spool_staged *it = &p->batch.items[--p->batch.n];
-
-			unlinkat(gw->spool.dir[it->dir], it->tmp, 0);
-		}
-		pp->nids = 0;
-	}
-	req_files_free(&files);
-	req_free(&m);
-	json_object_put(o);
-	return rc < 0 ? -EINVAL : 0;
-}
-
-static void on_message(void *ctx, const struct mqtt_publish *pub, uint32_t ack)
-{
-	struct pool *p = ctx;
-	struct pool_pending pp = { .ack = ack };
-	char why[256];
-
-	if (pub->topic.len != strlen(p->send_topic) || memcmp(pub->topic.p, p->send_topic, pub->topic.len) != 0) {
-		log_debug("mqtt: ignoring a message on %.*s", (int)pub->topic.len, (const char *)pub->topic.p);
-		mqtt_client_puback(p->client, ack);
-		return;
-	}
-	p->received++;
-	if (stage(p, pub, &pp, why, sizeof(why)) < 0) {
-		/* acknowledged all the same: a bad message must not come back forever */
-		reject(p, why, pub->payload.p, pub->payload.len);
-		mqtt_client_puback(p->client, ack);
-		return;
-	}
-	if (pp.nids == 0) {
-		mqtt_client_puback(p->client, ack);
-		return;
-	}
-	if (p->npending == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		void *g = realloc(p->pending, cap * sizeof(*p->pending));
-
-		if (!g) {
-			/* staged files stay unacknowledged; they go with the next commit */
-			log_error("mqtt: out of memory; message not acknowledged");
-			return;
-		}
-		p->pending = g;
-		p->cap = cap;
-	}
-	p->pending[p->npending++] = pp;
-	if (!p->commit_timer.armed)
-		loop_timer_set(&p->gw->loop, &p->commit_timer, 0); /* this loop round's messages commit together */
-}
-
 /* ---- connection --------------------------------------------------------- */
 
 static void on_up(void *ctx, bool session_present)
@@ -390,11 +192,17 @@ static void on_up(void *ctx, bool session_present)
 
 	(void)session_present;
 	p->up = true;
+	pool_takeover_connected(p); /* before anything can start a takeover */
 	/* What the broker remembers of our subscription is unknown: say it again. */
-	p->subscribed = !can_send(p->gw);
+	p->subscribed = !pool_can_send(p->gw);
 	free(p->status_sent);
 	p->status_sent = NULL;
 	gw_pool_update(p->gw);
+	/* The peers' retained statuses come with the subscription; QoS 0, so
+	 * the broker keeps none of them for us while we are away. */
+	if (mqtt_client_subscribe(p->client, p->status_filter, 0) < 0)
+		log_warn("mqtt: cannot subscribe to %s: the pool's dead gateways are not taken over",
+			 p->status_filter);
 	gw_status_write(p->gw);
 	events_pump(p);
 }
@@ -405,9 +213,34 @@ static void on_down(void *ctx, const char *why)
 
 	(void)why;
 	p->up = false;
+	pool_intake_forget_held(p);
 	/* The event in flight stays in flight: the client sends it again
-	 * (DUP) after the reconnect, and its PUBACK pops it. Staged but not yet committed messages: committed and acknowledged
-	 * on a dead connection is a no-op, the broker sends them again. */
+	 * (DUP) after the reconnect, and its PUBACK pops it. Staged but not
+	 * yet committed messages: acknowledged on a dead connection is a
+	 * no-op, the broker sends them again. */
+}
+
+static bool topic_is(const struct mqtt_publish *pub, const char *topic)
+{
+	return pub->topic.len == strlen(topic) && memcmp(pub->topic.p, topic, pub->topic.len) == 0;
+}
+
+static void on_message(void *ctx, const struct mqtt_publish *pub, uint32_t ack)
+{
+	struct pool *p = ctx;
+	size_t plen = strlen(p->gw->cfg.mqtt.prefix);
+
+	if (topic_is(pub, p->send_topic)) {
+		pool_intake(p, p->client, pub, ack);
+		return;
+	}
+	/* PREFIX/NAME/status (the filter allows no other shape) */
+	if (pub->topic.len > plen + 8 && memcmp(pub->topic.p, p->gw->cfg.mqtt.prefix, plen) == 0 &&
+	    memcmp(pub->topic.p + pub->topic.len - 7, "/status", 7) == 0)
+		pool_peer_status(p, pub);
+	else
+		log_debug("mqtt: ignoring a message on %.*s", (int)pub->topic.len, (const char *)pub->topic.p);
+	mqtt_client_puback(p->client, ack);
 }
 
 static void on_published(void *ctx, uint64_t token)
@@ -473,9 +306,11 @@ int gw_pool_start(struct gateway *gw, char *why, size_t whylen)
 	str_copy(p->gateway, sizeof(p->gateway), c->gateway[0] ? c->gateway : p->client_id);
 	snprintf(p->send_topic, sizeof(p->send_topic), "%s/send", c->prefix);
 	snprintf(p->filter, sizeof(p->filter), "$share/%s/%s/send", c->group, c->prefix);
+	snprintf(p->status_filter, sizeof(p->status_filter), "%s/+/status", c->prefix);
 	snprintf(p->base, sizeof(p->base), "%s/%s/", c->prefix, p->gateway);
 	snprintf(will_topic, sizeof(will_topic), "%sstatus", p->base);
-	loop_timer_init(&p->commit_timer, commit);
+	pool_intake_init(p);
+	pool_takeover_init(p);
 	rc = outbox_open_in(&p->events, gw->spool.root, "mqtt", "events", c->max_queued, gw->spool.sync);
 	if (rc < 0) {
 		snprintf(why, whylen, "spool/mqtt/events: %s", strerror(-rc));
@@ -515,7 +350,9 @@ void gw_pool_stop(struct gateway *gw)
 
 	if (!p)
 		return;
+	pool_takeover_free(p);
 	if (p->up) {
+		pool_intake_commit(p);
 		/* The session outlives us (clean session off): without the
 		 * subscription, nothing new is routed to it while we are away. */
 		if (p->subscribed)
@@ -528,13 +365,17 @@ void gw_pool_stop(struct gateway *gw)
 		free(st);
 	}
 	mqtt_client_free(p->client);
-	loop_timer_cancel(&gw->loop, &p->commit_timer);
-	spool_batch_free(&p->batch);
+	pool_intake_free(p);
 	outbox_close(&p->events);
-	free(p->pending);
 	free(p->status_sent);
 	free(p);
 	gw->pool = NULL;
+}
+
+void gw_pool_release(struct gateway *gw)
+{
+	if (gw->pool && gw->pool->held)
+		pool_intake_release(gw->pool);
 }
 
 json_object *gw_pool_status_json(struct gateway *gw)
@@ -551,5 +392,9 @@ json_object *gw_pool_status_json(struct gateway *gw)
 	json_object_object_add(o, "rejected", json_object_new_int64((int64_t)p->rejected));
 	json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)p->duplicates));
 	json_object_object_add(o, "events_queued", json_object_new_int64((int64_t)outbox_count(&p->events)));
+	json_object_object_add(o, "held", json_object_new_int64((int64_t)p->nheld));
+	json_object_object_add(o, "takeovers", json_object_new_int64((int64_t)p->takeovers));
+	json_object_object_add(o, "taken_over", json_object_new_int64((int64_t)p->taken_over));
+	json_object_object_add(o, "peers", pool_peers_json(p));
 	return o;
 }

@@ -37,20 +37,15 @@ static int by_age(const void *a, const void *b)
 /* Trims one directory; returns the number of files removed. */
 static unsigned trim_dir(int dirfd, unsigned keep, unsigned days)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(dirfd);
 	struct aged *files = NULL;
 	size_t n = 0, cap = 0, excess;
 	time_t oldest = days ? time(NULL) - (time_t)days * 86400 : 0;
 	struct dirent *e;
 	unsigned removed = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return 0;
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		struct stat st;
 

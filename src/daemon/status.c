@@ -13,36 +13,18 @@
 #include "durable.h"
 #include "gateway.h"
 #include "log.h"
+#include "modem_json.h"
 #include "webhook.h"
 
 #define STATUS_MIN_INTERVAL_MS 500
 
 static json_object *modem_json(const struct gw_modem *gm)
 {
-	const struct modem_status *s = &gm->m.st;
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "name", json_object_new_string(gm->m.cfg.name));
 	json_object_object_add(o, "device", json_object_new_string(gm->m.cfg.device));
-	json_object_object_add(o, "state", json_object_new_string(modem_state_name(s->state)));
-	json_object_object_add(o, "sim", json_object_new_string(s->sim));
-	json_object_object_add(o, "registration", json_object_new_int(s->reg));
-	json_object_object_add(o, "csq", json_object_new_int(s->csq));
-	json_object_object_add(o, "dbm", s->dbm ? json_object_new_int(s->dbm) : NULL);
-	json_object_object_add(o, "operator", json_object_new_string(s->operator_name));
-	json_object_object_add(o, "manufacturer", json_object_new_string(s->manufacturer));
-	json_object_object_add(o, "model", json_object_new_string(s->model));
-	json_object_object_add(o, "imei", json_object_new_string(s->imei));
-	json_object_object_add(o, "imsi", json_object_new_string(s->imsi));
-	json_object_object_add(o, "last_error", json_object_new_string(s->last_error));
-	json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
-	json_object_object_add(o, "send_failed", json_object_new_int64((int64_t)s->send_failed));
-	json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
-	json_object_object_add(o, "reports", json_object_new_int64((int64_t)s->reports));
-	json_object_object_add(o, "reconnects", json_object_new_int64((int64_t)s->reconnects));
-	json_object_object_add(o, "cfun_cycles", json_object_new_int64((int64_t)s->cfun_cycles));
-	json_object_object_add(o, "resets", json_object_new_int64((int64_t)s->resets));
-	json_object_object_add(o, "timeouts", json_object_new_int64((int64_t)s->timeouts));
+	modem_status_json_add(o, &gm->m.st);
 	json_object_object_add(o, "sending", gm->cur ? json_object_new_string(gm->cur->id) : NULL);
 	return o;
 }

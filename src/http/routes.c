@@ -444,16 +444,11 @@ json_object *http_list_messages(struct http_server *h, int want, unsigned long l
 	size_t n = 0, cap = 0;
 
 	for (int d = 0; d < 2; d++) {
-		int fd = dup(h->spool->dir[d ? SPOOL_STATUS : SPOOL_QUEUE]);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		DIR *dir = dir_stream(h->spool->dir[d ? SPOOL_STATUS : SPOOL_QUEUE]);
 		struct dirent *e;
 
-		if (!dir) {
-			if (fd >= 0)
-				close(fd);
+		if (!dir)
 			continue;
-		}
-		rewinddir(dir);
 		while ((e = readdir(dir))) {
 			size_t len = strlen(e->d_name);
 			char id[SPOOL_ID_LEN + 1];
@@ -516,8 +511,7 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 	const struct form_param *lim = param(r, "limit");
 	unsigned long limit = lim && lim->value_len ? strtoul(lim->value, NULL, 10) : 50;
 	json_object *arr = json_object_new_array(), *o;
-	int fd = dup(h->spool->dir[SPOOL_INCOMING]);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *dir = dir_stream(h->spool->dir[SPOOL_INCOMING]);
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
@@ -525,7 +519,6 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 	if (limit == 0 || limit > LIST_LIMIT_MAX)
 		limit = LIST_LIMIT_MAX;
 	if (dir) {
-		rewinddir(dir);
 		while ((e = readdir(dir))) {
 			const char *dot = strrchr(e->d_name, '.');
 
@@ -542,8 +535,6 @@ static enum MHD_Result route_inbox(struct http_server *h, struct MHD_Connection 
 				n++;
 		}
 		closedir(dir);
-	} else if (fd >= 0) {
-		close(fd);
 	}
 	/* Sort by the ID after the modem name. */
 	for (size_t i = 1; i < n; i++) {

@@ -45,7 +45,7 @@ struct mqtt_client {
 	char *host, *client_id, *username, *password, *will_topic, *will_payload;
 	uint16_t port;
 	unsigned keepalive;
-	bool clean_session, will_retain;
+	bool clean_session, will_retain, no_reconnect;
 	unsigned backoff_min_ms, backoff_max_ms, backoff_ms;
 
 	enum state st;
@@ -241,9 +241,15 @@ static void vdrop(struct mqtt_client *c, bool warn, const char *fmt, va_list ap)
 	c->gen++;
 	if (was_up)
 		c->backoff_ms = c->backoff_min_ms;
-	log_msg(was_up || warn ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u: %s; trying again in %u ms", c->host,
-		(unsigned)c->port, c->last_error, c->backoff_ms);
-	arm(c);
+	if (c->no_reconnect) {
+		log_msg(warn ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u as %s: %s", c->host, (unsigned)c->port,
+			c->client_id, c->last_error);
+		loop_timer_cancel(c->loop, &c->timer);
+	} else {
+		log_msg(was_up || warn ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u: %s; trying again in %u ms", c->host,
+			(unsigned)c->port, c->last_error, c->backoff_ms);
+		arm(c);
+	}
 	if (c->ops->down)
 		c->ops->down(c->ctx, c->last_error);
 }
@@ -766,6 +772,7 @@ struct mqtt_client *mqtt_client_open(struct loop *l, const struct mqtt_client_co
 	c->keepalive = cfg->keepalive;
 	c->clean_session = cfg->clean_session;
 	c->will_retain = cfg->will_retain;
+	c->no_reconnect = cfg->no_reconnect;
 	c->backoff_min_ms = cfg->backoff_min_ms ? cfg->backoff_min_ms : 1000;
 	c->backoff_max_ms = cfg->backoff_max_ms > c->backoff_min_ms ? cfg->backoff_max_ms : c->backoff_min_ms;
 	c->backoff_ms = c->backoff_min_ms;

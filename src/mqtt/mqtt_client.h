@@ -41,6 +41,7 @@ struct mqtt_client_config {
 	const char *will_payload;
 	bool will_retain;
 	unsigned backoff_min_ms, backoff_max_ms; /* between connection attempts */
+	bool no_reconnect;              /* one connection only: after ops->down, nothing until freed */
 	/* mqtts: TLS; the files (PEM) are read by mqtt_client_open, once. */
 	bool tls;
 	const char *ca_file;            /* the CAs to trust; NULL: the system's trust store */

@@ -30,15 +30,11 @@ const char *spool_dir_name(enum spool_dir d)
 /* Removes ".tmp.*" files a crash left behind in one directory. */
 static void spool_sweep_tmp(int dirfd)
 {
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = dir_stream(dirfd);
 	struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, ".tmp.", 5) == 0)
 			unlinkat(dirfd, e->d_name, 0);

@@ -85,13 +85,9 @@ int outbox_open_in(struct outbox *o, int rootfd, const char *top_name, const cha
 	if (fd < 0)
 		return fd;
 	o->dirfd = fd;
-	fd = dup(o->dirfd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = dir_stream(o->dirfd);
+	if (!d)
 		return -errno;
-	}
 	while ((e = readdir(d))) {
 		char id[OUTBOX_ID_LEN + 1];
 

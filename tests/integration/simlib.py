@@ -34,6 +34,40 @@ def wait_for(pred, timeout=TIMEOUT, what="condition"):
         time.sleep(0.02)
 
 
+class LogTail:
+    """A simulator's JSON log read as it grows, one complete line at a time
+    (Sim.events() reads the whole file again at every call)."""
+
+    def __init__(self, path):
+        self.path, self.pos, self.partial = path, 0, b""
+
+    def poll(self):
+        """The events written since the last call."""
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.pos += len(data)
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        return [json.loads(line) for line in lines if line]
+
+    def wait(self, pred, timeout=TIMEOUT, what="a log event"):
+        """The first new event for which pred is true. It looks every
+        millisecond, so that a kill that follows lands within about a
+        millisecond of the event (the crash test)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for e in self.poll():
+                if pred(e):
+                    return e
+            if time.monotonic() > deadline:
+                raise AssertionError("timed out waiting for " + what)
+            time.sleep(0.001)
+
+
 class Sim:
     def __init__(self, *args, profile="generic", fast=True, workdir=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="sim-")

@@ -509,6 +509,11 @@ static void test_mqtt(void **state)
 	assert_string_equal(cfg.mqtt.client_id, "");
 	assert_int_equal(cfg.mqtt.keepalive, 60);
 	assert_false(cfg.mqtt.forward);
+	assert_int_equal(cfg.mqtt.takeover_after, 30);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 0\n");
+	assert_int_equal(cfg.mqtt.takeover_after, 0);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 2m\n");
+	assert_int_equal(cfg.mqtt.takeover_after, 120);
 	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://broker.example.org\nprefix = site/sms\n"
 					    "client_id = home-gw\ngateway = home\nusername = u\npassword = p\n");
 	assert_string_equal(cfg.mqtt.host, "broker.example.org");
@@ -749,6 +754,10 @@ static void test_errors(void **state)
 		  "t.conf:3: retry_base (30) is greater than retry_cap (20)" },
 		{ MIN_GATEWAY "retry_base = 120\nretry_cap = 60\n" MIN_MODEM,
 		  "t.conf:4: retry_base (120) is greater than retry_cap (60)" },
+		/* the line of [gateway]'s retry_cap, not of the webhook's key of the same name */
+		{ "[webhook w]\nurl = http://127.0.0.1/h\nretry_cap = 1m\n" MIN_GATEWAY "retry_base = 120\nretry_cap = 60\n"
+		  MIN_MODEM "[webhook v]\nurl = http://127.0.0.1/v\nretry_cap = 2m\n",
+		  "t.conf:7: retry_base (120) is greater than retry_cap (60)" },
 		{ MIN_GATEWAY "[http]\nlisten = 127.0.0.1:80\nlisten = 0.0.0.0:80\n" MIN_MODEM,
 		  "t.conf:5: listen 0.0.0.0:80 is not a loopback address and [http] has no token" },
 		{ MIN_GATEWAY "[http]\nlisten = [::]:80\n" MIN_MODEM,

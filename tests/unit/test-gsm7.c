@@ -15,61 +15,7 @@
 #include <cmocka.h>
 
 #include "sms.h"
-
-#define CANARY 0xA5
-
-static void assert_canary(const void *buf, size_t from, size_t to)
-{
-	const uint8_t *p = buf;
-
-	for (size_t i = from; i < to; i++) {
-		if (p[i] != CANARY)
-			fail_msg("canary overwritten at offset %zu (0x%02x)", i, p[i]);
-	}
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The test's own hex reader, so these tests do not lean on hex_decode. */
-static size_t unhex(uint8_t *dst, size_t cap, const char *hex)
-{
-	size_t n = strlen(hex) / 2;
-
-	assert_true(strlen(hex) % 2 == 0);
-	assert_true(n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-
-		assert_true(hi >= 0 && lo >= 0);
-		dst[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return n;
-}
-
-static void assert_hex_equal(const uint8_t *got, size_t n, const char *want_hex, const char *what)
-{
-	uint8_t want[512];
-	size_t wn = unhex(want, sizeof want, want_hex);
-
-	if (wn != n || memcmp(got, want, n) != 0) {
-		char gotx[1025];
-		size_t i;
-
-		for (i = 0; i < n && i < 512; i++)
-			snprintf(gotx + 2 * i, 3, "%02X", got[i]);
-		gotx[2 * i] = '\0';
-		fail_msg("%s: got %s, want %s", what, gotx, want_hex);
-	}
-}
+#include "testutil.h"
 
 /* TS 23.038 6.2.1: the default alphabet, septet -> Unicode (0x1B is ESC). */
 static const uint32_t gsm7_default[128] = {

@@ -18,20 +18,11 @@
 #include <cmocka.h>
 
 #include "smsfile.h"
+#include "testutil.h"
 
-#define CANARY 0xA5
 #define BIG 8192
 
 static char textbuf[BIG];
-
-static void assert_canary(const void *buf, size_t from, size_t to)
-{
-	const uint8_t *p = buf;
-
-	for (size_t i = from; i < to; i++)
-		if (p[i] != CANARY)
-			fail_msg("canary overwritten at offset %zu (0x%02x)", i, p[i]);
-}
 
 static int parse(struct smsfile_msg *m, const char *s, size_t n)
 {

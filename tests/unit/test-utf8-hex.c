@@ -13,18 +13,7 @@
 #include <cmocka.h>
 
 #include "sms.h"
-
-#define CANARY 0xA5
-
-static void assert_canary(const void *buf, size_t from, size_t to)
-{
-	const uint8_t *p = buf;
-
-	for (size_t i = from; i < to; i++) {
-		if (p[i] != CANARY)
-			fail_msg("canary overwritten at offset %zu (0x%02x)", i, p[i]);
-	}
-}
+#include "testutil.h"
 
 /* ---- utf8_next ------------------------------------------------------------ */
 

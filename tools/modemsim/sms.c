@@ -795,7 +795,8 @@ static int sms_csms(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args
 	}
 }
 
-static int sms_cmgf(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)
+/* A 0/1 setting (+CMGF, +CSDH): set, read, test; the bare command resets it to 0. */
+static int sms__flag(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a, const char *name, int *flag)
 {
 	long v;
 
@@ -803,40 +804,28 @@ static int sms_cmgf(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args
 	case MS_CMD_SET:
 		if (ms_arg_int(a, 0, 0, 1, &v) < 0)
 			return MS_ERROR;
-		m->cmgf = (int)v;
+		*flag = (int)v;
 		return MS_OK;
 	case MS_CMD_READ:
-		ms_infof(m, "+CMGF: %d", m->cmgf);
+		ms_infof(m, "%s: %d", name, *flag);
 		return MS_OK;
 	case MS_CMD_TEST:
-		ms_infof(m, "+CMGF: (0,1)");
+		ms_infof(m, "%s: (0,1)", name);
 		return MS_OK;
 	default:
-		m->cmgf = 0;
+		*flag = 0;
 		return MS_OK;
 	}
 }
 
+static int sms_cmgf(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)
+{
+	return sms__flag(m, t, a, "+CMGF", &m->cmgf);
+}
+
 static int sms_csdh(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)
 {
-	long v;
-
-	switch (t) {
-	case MS_CMD_SET:
-		if (ms_arg_int(a, 0, 0, 1, &v) < 0)
-			return MS_ERROR;
-		m->csdh = (int)v;
-		return MS_OK;
-	case MS_CMD_READ:
-		ms_infof(m, "+CSDH: %d", m->csdh);
-		return MS_OK;
-	case MS_CMD_TEST:
-		ms_infof(m, "+CSDH: (0,1)");
-		return MS_OK;
-	default:
-		m->csdh = 0;
-		return MS_OK;
-	}
+	return sms__flag(m, t, a, "+CSDH", &m->csdh);
 }
 
 static int sms_csca(struct ms_modem *m, enum ms_cmd_type t, const struct ms_args *a)

@@ -35,8 +35,6 @@
 #include "queue.h"
 #include "request.h"
 
-#define CGI_DEFAULT_CONF "/etc/smsgate.conf"
-
 _Static_assert(sizeof(((struct config_http *)0)->token[0]) == REQ_TOKEN_SIZE, "token storage");
 
 static const char *reason_phrase(unsigned status)
@@ -181,7 +179,7 @@ int cli_cgi(int argc, char **argv)
 	int rc;
 
 	if (!conf || !conf[0])
-		conf = CGI_DEFAULT_CONF;
+		conf = CLI_DEFAULT_CONF;
 	if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "smsgate: %s\n", err);
 		return cgi_reply(500, LEGACY_TEXT_TYPE, "The SMS gateway is not configured; see the web server's error log.\n");

@@ -6,8 +6,6 @@
 #include "cli.h"
 #include "config.h"
 
-#define CHECK_DEFAULT_CONF "/etc/smsgate.conf"
-
 int cli_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -15,7 +13,7 @@ int cli_check_config(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct config cfg;       /* some 10 KiB: off the stack */
-	const char *path = CHECK_DEFAULT_CONF;
+	const char *path = CLI_DEFAULT_CONF;
 	char err[512];
 	int c;
 

@@ -29,30 +29,6 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-/* The words after NUMBER, joined by single spaces as a shell user means them. */
-static char *join_words(int n, char **words)
-{
-	size_t len = 1;
-	char *text, *p;
-
-	for (int i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
-	text = malloc(len);
-	if (!text)
-		return NULL;
-	p = text;
-	for (int i = 0; i < n; i++) {
-		size_t k = strlen(words[i]);
-
-		if (i)
-			*p++ = ' ';
-		memcpy(p, words[i], k);
-		p += k;
-	}
-	*p = '\0';
-	return text;
-}
-
 static int pdu_encode(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,7 +94,7 @@ static int pdu_encode(int argc, char **argv)
 		return CLI_REFUSED;
 	}
 	o.concat_ref = (uint8_t)ref;
-	text = join_words(argc - optind - 1, argv + optind + 1);
+	text = cli_join_words(argc - optind - 1, argv + optind + 1);
 	if (!text) {
 		perror("smsgate");
 		return CLI_REFUSED;

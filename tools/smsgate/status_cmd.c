@@ -1,11 +1,10 @@
 /*
- * smsgate status [-c CONF]: what smsgated last wrote to status.json in its
- * spool (modems, signal, registration, queue), readable on the gateway
- * with no HTTP. Exits 1 when no modem is ready or the file is stale
- * (smsgated not running), so it fits a cron or monitoring check.
+ * smsgate status [-c CONF | -u URL [-t TOKEN]]: what smsgated last wrote to
+ * status.json in its spool (modems, signal, registration, queue), readable
+ * on the gateway with no HTTP, or the same from GET /api/v1/status. Exits 1
+ * when no modem is ready or the file is stale (smsgated not running), so it
+ * fits a cron or monitoring check.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,49 +34,24 @@ static int64_t num(json_object *o, const char *key)
 
 int cli_status(int argc, char **argv)
 {
-	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-					      { "url", required_argument, NULL, 'u' },
-					      { "token", required_argument, NULL, 't' },
-					      { NULL, 0, NULL, 0 } };
 	static struct config cfg;
-	const char *conf = "/etc/smsgate.conf", *url = NULL, *token = NULL;
-	char err[512], path[300];
+	struct cli_target t;
+	char path[300];
 	json_object *st, *modems;
-	int c, ready = 0;
+	int ready = 0, rc;
 	int64_t age;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:u:t:", opts, NULL)) != -1) {
-		if (c == 'c')
-			conf = optarg;
-		else if (c == 'u')
-			url = optarg;
-		else if (c == 't')
-			token = optarg;
-		else
-			return CLI_USAGE;
-	}
-	if (url) {
+	if (cli_target_parse(&t, argc, argv, NULL, 0, 0, "smsgate status [-c CONF | -u URL [-t TOKEN]]") < 0)
+		return CLI_USAGE;
+	if (t.url) {
 		/* The same JSON as status.json, from a running smsgated. */
-		char *answer = NULL;
-		int status = 0, rc = cli_http(url, token, "GET", "/api/v1/status", NULL, &status, &answer);
-
-		if (rc < 0 || status != 200) {
-			fprintf(stderr, "smsgate: %s: %s\n", url, rc < 0 ? strerror(-rc) : answer);
-			free(answer);
-			return CLI_REFUSED;
-		}
-		st = json_tokener_parse(answer);
-		free(answer);
-		if (!st) {
-			fprintf(stderr, "smsgate: %s: not a status answer\n", url);
-			return CLI_REFUSED;
-		}
+		rc = cli_api(&t, "GET", "/api/v1/status", NULL, 200, &st);
+		if (rc)
+			return rc;
 	} else {
-		if (config_load(&cfg, conf, err, sizeof(err)) < 0) {
-			fprintf(stderr, "smsgate: %s\n", err);
-			return CLI_REFUSED;
-		}
+		rc = cli_load_config(&cfg, t.conf);
+		if (rc)
+			return rc;
 		snprintf(path, sizeof(path), "%s/status.json", cfg.gateway.spool);
 		st = json_object_from_file(path);
 		if (!st) {

@@ -10,15 +10,14 @@ The harness (simulator, smsgated, helpers) is test_http.HttpTest."""
 
 import base64
 import os
-import shutil
 import socket
 import subprocess
-import time
 import unittest
 import urllib.parse
 
+from daemonlib import free_port
 from simlib import TIMEOUT, wait_for
-from test_http import (HttpTest, Daemon, free_port, have, NUMBER, TOKEN, TEXT_PLAIN, LEGACY_MISSING, KANNEL_OK)
+from test_http import HttpTest, have, NUMBER, TOKEN, TEXT_PLAIN, LEGACY_MISSING, KANNEL_OK
 from test_http import TestInjection as HttpInjection
 
 SMSGATE = os.environ.get("SMSGATE", "smsgate")
@@ -280,9 +279,7 @@ class TestDaemonDown(CgiTest):
                          [b"To: 491701234567\nAlphabet: UTF-8\n\nkannel down",
                           b"To: 491701234567\nAlphabet: UTF-8\n\nwhile down"])
         self.assertEqual(self.submits(), [])
-        d = Daemon(self.conf, self.dir)
-        self.assertTrue(self._wait_listening(d), d.log())
-        self.daemon = d
+        self.restart_daemon(wait_ready=False)
         subs = self.submits(2)
         self.assertEqual(sorted(s["text"] for s in subs), ["kannel down", "while down"])
         # And while it runs, straight away (inotify).

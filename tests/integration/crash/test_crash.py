@@ -15,61 +15,25 @@ window (one message per modem per crash).
 Every wait is on an event (a file, a log line, a process exit); only the
 kill instants are random, on purpose."""
 
-import json
 import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 
-from simlib import Sim, wait_for
+from daemonlib import SMSGATED, drop
+from simlib import LogTail, Sim, wait_for
 
-SMSGATED = os.environ.get("SMSGATED", "smsgated")
 MESSAGES = int(os.environ.get("CRASH_MESSAGES", "1000"))
 MIN_KILLS = int(os.environ.get("CRASH_KILLS", "25"))
 MAX_KILLS = int(os.environ.get("CRASH_MAX_KILLS", "60"))
 SEND_DELAY_MS = os.environ.get("CRASH_SEND_DELAY_MS", "3")
 DRAIN_TIMEOUT = float(os.environ.get("CRASH_DRAIN_TIMEOUT", "120"))
 NUMBER = "491701234567"
-
-
-class LogTail:
-    """Reads a JSON-lines log as it grows, one complete line at a time."""
-
-    def __init__(self, path):
-        self.path = path
-        self.pos = 0
-        self.partial = b""
-
-    def poll(self):
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.pos)
-                data = f.read()
-        except FileNotFoundError:
-            return []
-        self.pos += len(data)
-        data = self.partial + data
-        lines = data.split(b"\n")
-        self.partial = lines.pop()
-        return [json.loads(l) for l in lines if l]
-
-    def wait(self, pred, timeout, what):
-        """The first new event for which pred is true; polls every ms, so a
-        kill that follows lands within about a millisecond of the event."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.poll():
-                if pred(e):
-                    return e
-            if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for " + what)
-            time.sleep(0.001)
 
 
 class Daemon:
@@ -178,10 +142,7 @@ class CrashTest(unittest.TestCase):
         return self.gw
 
     def drop(self, name, text):
-        tmp = os.path.join(self.drops, name)
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("To: %s\n\n%s" % (NUMBER, text))
-        os.rename(tmp, os.path.join(self.outgoing, name))
+        drop(self.outgoing, self.drops, name, "To: %s\n\n%s" % (NUMBER, text))
 
     def fail_with_logs(self, msg):
         self.keep = True

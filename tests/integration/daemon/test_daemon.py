@@ -18,9 +18,9 @@ import tempfile
 import time
 import unittest
 
+from daemonlib import Daemon, drop, read
 from simlib import Sim, TIMEOUT, wait_for
 
-SMSGATED = os.environ.get("SMSGATED", "smsgated")
 SMSGATE = os.environ.get("SMSGATE", "smsgate")
 NUMBER = "+491701234567"
 IMSI = "001010123456789"
@@ -29,11 +29,6 @@ DATE = r"\d\d-\d\d-\d\d \d\d:\d\d:\d\d"
 SENDSMS = "/usr/share/doc/smstools/examples/scripts/sendsms"
 # 3 GSM 7-bit parts (153 septets each at most)
 LONG = " ".join("Part of a long message, word %d." % i for i in range(14))
-
-
-def read(path, mode="rb"):
-    with open(path, mode) as f:
-        return f.read()
 
 
 def split_file(data):
@@ -49,41 +44,6 @@ def headers_dict(lines):
         k, _, v = line.decode().partition(":")
         out[k] = v.strip()
     return out
-
-
-class Daemon:
-    def __init__(self, conf, workdir, user=None):
-        self.log_path = os.path.join(workdir, "smsgated.log")
-        self.log_file = open(self.log_path, "ab")
-        self.start_at = os.path.getsize(self.log_path)
-        cmd = [SMSGATED, "-c", conf]
-        if user:
-            cmd = ["setpriv", "--reuid=" + user, "--regid=65534", "--clear-groups"] + cmd
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=self.log_file)
-
-    def log(self):
-        return read(self.log_path).decode(errors="replace")[self.start_at:]
-
-    def wait_log(self, pattern, count=1, timeout=TIMEOUT):
-        return wait_for(lambda: len(re.findall(pattern, self.log())) >= count, timeout,
-                        "smsgated log %r; log:\n%s" % (pattern, self.log()[-3000:]))
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self, timeout=TIMEOUT):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self.log_file.close()
-                return "killed"
-        self.log_file.close()
-        return self.proc.returncode
 
 
 class DaemonTest(unittest.TestCase):
@@ -170,16 +130,11 @@ class DaemonTest(unittest.TestCase):
 
     def drop(self, name, data, direct=False):
         """Into outgoing/: written elsewhere and renamed in, or written in place."""
-        if isinstance(data, str):
-            data = data.encode()
-        if direct:
-            with open(self.path("outgoing", name), "wb") as f:
-                f.write(data)
+        if not direct:
+            drop(self.path("outgoing"), self.tmp, name, data)
             return
-        tmp = os.path.join(self.tmp, name)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.rename(tmp, self.path("outgoing", name))
+        with open(self.path("outgoing", name), "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
 
     def wait_file(self, d, name, timeout=TIMEOUT):
         p = self.path(d, name)

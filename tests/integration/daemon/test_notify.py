@@ -14,8 +14,9 @@ import socket
 import time
 import unittest
 
+from daemonlib import Daemon
 from simlib import TIMEOUT, wait_for
-from test_daemon import Daemon, DaemonTest
+from test_daemon import DaemonTest
 
 WATCHDOG_USEC = 400000
 INTERVAL = WATCHDOG_USEC / 2 / 1e6  # smsgated pings every WATCHDOG_USEC/2

@@ -9,14 +9,13 @@ test asserts the order, never a time."""
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import time
 import unittest
 import urllib.error
 import urllib.request
 
+from daemonlib import free_port
 from simlib import TIMEOUT, wait_for
 from test_daemon import DaemonTest, SMSGATE
 
@@ -26,15 +25,6 @@ SILENT = r"^smsgate: heartbeat %s is silent; last beat \d{4}-\d\d-\d\d \d\d:\d\d
 NEVER = (r"^smsgate: heartbeat %s is silent; no beat since it was set up \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ "
          r"\(expected every %s\)$")
 BACK = r"^smsgate: heartbeat %s back after \d+ s$"
-
-
-def free_port():
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 class OncallTest(DaemonTest):

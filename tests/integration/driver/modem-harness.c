@@ -20,6 +20,7 @@
 #include "log.h"
 #include "loop.h"
 #include "modem.h"
+#include "modem_json.h"
 #include "util.h"
 
 struct harness {
@@ -170,28 +171,9 @@ static void pump(struct harness *h)
 
 static void emit_status(struct harness *h)
 {
-	const struct modem_status *s = &h->modem.st;
 	json_object *o = event("status");
 
-	json_object_object_add(o, "state", json_object_new_string(modem_state_name(s->state)));
-	json_object_object_add(o, "sim", json_object_new_string(s->sim));
-	json_object_object_add(o, "reg", json_object_new_int(s->reg));
-	json_object_object_add(o, "csq", json_object_new_int(s->csq));
-	json_object_object_add(o, "dbm", json_object_new_int(s->dbm));
-	json_object_object_add(o, "operator", json_object_new_string(s->operator_name));
-	json_object_object_add(o, "imei", json_object_new_string(s->imei));
-	json_object_object_add(o, "imsi", json_object_new_string(s->imsi));
-	json_object_object_add(o, "manufacturer", json_object_new_string(s->manufacturer));
-	json_object_object_add(o, "model", json_object_new_string(s->model));
-	json_object_object_add(o, "last_error", json_object_new_string(s->last_error));
-	json_object_object_add(o, "sent", json_object_new_int64((int64_t)s->sent));
-	json_object_object_add(o, "send_failed", json_object_new_int64((int64_t)s->send_failed));
-	json_object_object_add(o, "received", json_object_new_int64((int64_t)s->received));
-	json_object_object_add(o, "reports", json_object_new_int64((int64_t)s->reports));
-	json_object_object_add(o, "reconnects", json_object_new_int64((int64_t)s->reconnects));
-	json_object_object_add(o, "cfun_cycles", json_object_new_int64((int64_t)s->cfun_cycles));
-	json_object_object_add(o, "resets", json_object_new_int64((int64_t)s->resets));
-	json_object_object_add(o, "timeouts", json_object_new_int64((int64_t)s->timeouts));
+	modem_status_json_add(o, &h->modem.st);
 	emit(o);
 }
 

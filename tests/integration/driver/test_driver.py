@@ -102,7 +102,7 @@ class ProfileMixin:
         h.wait_ready()
         st = h.status()
         self.assertEqual(st["sim"], "READY")
-        self.assertIn(st["reg"], (1, 5))
+        self.assertIn(st["registration"], (1, 5))
         self.assertTrue(st["imei"])
 
         done = h.send("hello from smsgate €", flags="--report")

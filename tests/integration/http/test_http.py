@@ -17,7 +17,6 @@ import re
 import select
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -26,9 +25,9 @@ import time
 import unittest
 import urllib.parse
 
+from daemonlib import SMSGATED, Daemon, free_port, read
 from simlib import Sim, TIMEOUT, wait_for
 
-SMSGATED = os.environ.get("SMSGATED", "smsgated")
 NUMBER = "+491701234567"
 LEGACY_MISSING = b'The GET parameters "message" and/or "phone" are missing.\n'
 TEXT_PLAIN = "text/plain; charset=utf-8"
@@ -37,48 +36,8 @@ KANNEL_OK = b"0: Accepted for delivery"
 TOKEN = "s3cret-t0ken"
 
 
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
 def have(prog):
     return shutil.which(prog) is not None
-
-
-class Daemon:
-    def __init__(self, conf, workdir, env=None):
-        """env: smsgated's environment (None: this process's)."""
-        self.log_path = os.path.join(workdir, "smsgated.log")
-        self.log_file = open(self.log_path, "ab")
-        self.start_at = os.path.getsize(self.log_path)
-        self.proc = subprocess.Popen([SMSGATED, "-c", conf], stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=self.log_file, env=env)
-
-    def log(self):
-        return read(self.log_path).decode(errors="replace")[self.start_at:]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self.log_file.close()
-                return "killed"
-        self.log_file.close()
-        return self.proc.returncode
 
 
 class Answer:
@@ -94,6 +53,7 @@ class Answer:
 
 class HttpTest(unittest.TestCase):
     """One simulator and one smsgated per test."""
+    gateway_extra = ()      # more [gateway] lines of the config, "key = value"
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="smsgated-http-")
@@ -106,8 +66,8 @@ class HttpTest(unittest.TestCase):
 
     # ---- setup ----
     def write_config(self, listen=None, tokens=(), legacy=None, max_body=None, extra_http=()):
-        lines = ["[gateway]", "spool = " + self.spool, "log_level = info", "retry_base = 1", "",
-                 "[http]"]
+        lines = ["[gateway]", "spool = " + self.spool, "log_level = info", "retry_base = 1"]
+        lines += list(self.gateway_extra) + ["", "[http]"]
         lines += ["listen = " + l for l in (listen or ["127.0.0.1:%d" % self.port])]
         lines += ["token = " + t for t in tokens]
         if legacy is not None:
@@ -117,8 +77,13 @@ class HttpTest(unittest.TestCase):
         lines += list(extra_http)
         lines += ["", "[modem a]", "device = " + (self.sim.link if self.sim else os.path.join(self.dir, "none")),
                   "poll_interval = 1"]
+        lines += self.extra_sections()
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
+
+    def extra_sections(self):
+        """Lines of the config after [modem a]: more sections."""
+        return []
 
     def start(self, *sim_args, tokens=(), legacy=None, max_body=None, wait_ready=True):
         wd = os.path.join(self.dir, "sim")
@@ -143,6 +108,15 @@ class HttpTest(unittest.TestCase):
         if wait_ready:
             self.wait_ready()
         return d
+
+    def restart_daemon(self, wait_ready=True):
+        """smsgated again on the same config, simulator and port."""
+        self.daemon = Daemon(self.conf, self.dir)
+        if not self._wait_listening(self.daemon):
+            self.fail("smsgated did not start again:\n" + self.daemon.log())
+        if wait_ready:
+            self.wait_ready()
+        return self.daemon
 
     def _wait_listening(self, d):
         def up():

@@ -10,8 +10,9 @@ import os
 import subprocess
 import unittest
 
+from daemonlib import Daemon, free_port
 from simlib import TIMEOUT
-from test_http import Daemon, HttpTest, NUMBER, free_port
+from test_http import HttpTest, NUMBER
 
 
 class TestHttps(HttpTest):

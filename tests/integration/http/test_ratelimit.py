@@ -22,16 +22,6 @@ OTHER = "+491709999999"
 
 
 class LimitTest(HttpTest):
-    gateway_extra = ()
-
-    def write_config(self, *args, **kw):
-        super().write_config(*args, **kw)
-        with open(self.conf) as f:
-            text = f.read()
-        text = text.replace("[gateway]\n", "[gateway]\n" + "".join(l + "\n" for l in self.gateway_extra), 1)
-        with open(self.conf, "w") as f:
-            f.write(text)
-
     def metric(self, name):
         a = self.get("/metrics")
         self.assertEqual(a.status, 200, a)

@@ -12,19 +12,17 @@ prometheus-alertmanager itself delivers a firing and a resolved alert
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
 
+from daemonlib import free_port
 from simlib import TIMEOUT, wait_for
-from test_http import Daemon, HttpTest, JSON_TYPE, KANNEL_OK, TEXT_PLAIN, TOKEN, free_port
+from test_http import HttpTest, JSON_TYPE, KANNEL_OK, TEXT_PLAIN, TOKEN
 
 SMSGATE = os.environ.get("SMSGATE", "smsgate")
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "vectors", "webhooks")
@@ -46,22 +44,9 @@ def vector(name):
 
 class GroupTest(HttpTest):
     groups = GROUPS
-    gateway_extra = ()
 
-    def write_config(self, *args, **kw):
-        super().write_config(*args, **kw)
-        with open(self.conf) as f:
-            text = f.read()
-        text = text.replace("[gateway]\n", "[gateway]\n" + "".join(l + "\n" for l in self.gateway_extra), 1)
-        with open(self.conf, "w") as f:
-            f.write(text + "\n" + "\n".join(self.groups) + "\n")
-
-    def restart_daemon(self):
-        """smsgated again on the same config, simulator and port."""
-        self.daemon = Daemon(self.conf, self.dir)
-        if not self._wait_listening(self.daemon):
-            self.fail("smsgated did not start again:\n" + self.daemon.log())
-        self.wait_ready()
+    def extra_sections(self):
+        return [""] + list(self.groups)
 
     def recipients(self, a):
         self.assert_answer(a, 202, JSON_TYPE)

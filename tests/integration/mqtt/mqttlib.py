@@ -9,15 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
-
-from simlib import Sim, TIMEOUT, wait_for  # noqa: E402
-from test_http import Daemon, free_port, read  # noqa: E402
+from daemonlib import Daemon, free_port, read
+from simlib import Sim, TIMEOUT, wait_for
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 PUB = shutil.which("mosquitto_pub")
@@ -26,14 +23,28 @@ NUMBER = "+491701234567"
 
 
 class Broker:
-    def __init__(self, workdir):
+    """mosquitto on a free loopback port. persistence: its queues and
+    sessions survive stop() and start(), as a production broker's do."""
+
+    def __init__(self, workdir, persistence=False):
         self.dir = workdir
         self.port = free_port()
-        conf = os.path.join(workdir, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write(self.listeners() + "allow_anonymous true\npersistence false\n"
-                    "log_dest file %s\nlog_type all\n" % os.path.join(workdir, "mosquitto.log"))
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdin=subprocess.DEVNULL,
+        self.conf = os.path.join(workdir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write(self.listeners() + "allow_anonymous true\nlog_dest file %s\nlog_type all\n"
+                    % os.path.join(workdir, "mosquitto.log"))
+            if os.geteuid() == 0:
+                # as root it would switch to the mosquitto user, who may not write its log or store here
+                f.write("user root\n")
+            if persistence:
+                f.write("persistence true\npersistence_location %s/\nautosave_interval 1\n"
+                        "max_queued_messages 100000\n" % workdir)
+            else:
+                f.write("persistence false\n")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def up(port):
@@ -163,6 +174,19 @@ class Gateway:
             return sorted(n for n in os.listdir(os.path.join(self.spool, "queue")) if not n.startswith("."))
         except FileNotFoundError:
             return []
+
+    def queued_texts(self):
+        """The texts of the message files in queue/ (headers, a blank line, the text)."""
+        out = []
+        for n in self.queue():
+            if "." in n:
+                continue
+            try:
+                data = read(os.path.join(self.spool, "queue", n)).decode()
+            except FileNotFoundError:
+                continue
+            out.append(data.split("\n\n", 1)[1] if "\n\n" in data else "")
+        return out
 
     def kill9(self):
         self.daemon.proc.send_signal(signal.SIGKILL)

@@ -56,6 +56,55 @@ class TestPool(PoolTest):
         print("\nafter kill -9 of gw1: gw1 sent %d, gw2 sent %d" % (len(per[0]), len(per[1])), file=sys.stderr)
 
 
+class TestTakeover(PoolTest):
+    def test_dead_gateways_share_is_taken_over(self):
+        g1 = self.gateway("gw1", mqtt=["takeover_after = 1"])
+        g2 = self.gateway("gw2", mqtt=["takeover_after = 1"])
+        g1.kill9()
+        # the broker routes part of these to gw1's session, dead or not ...
+        texts = ["while gw1 is dead %d" % i for i in range(20)]
+        self.broker.pub("smsgate/send", *[self.msg(t) for t in texts])
+        # ... and gw2 takes them from there, without gw1 coming back
+        per = self.all_sent([g2], texts)
+        self.assertEqual(sorted(per[0]), sorted(texts))
+        st = wait_for(lambda: (lambda m: m if m["taken_over"] else None)(g2.status()["mqtt"]), TIMEOUT,
+                      "status.json shows the takeover")
+        self.assertEqual(st["takeovers"], 1, st)
+        self.assertEqual(st["peers"], [{"gateway": "gw1", "state": "offline", "can_send": False, "taken_over": True}])
+        # the drained session takes nothing new: all of these go to gw2 as well
+        more = ["after the takeover %d" % i for i in range(10)]
+        self.broker.pub("smsgate/send", *[self.msg(t) for t in more])
+        per = self.all_sent([g2], texts + more)
+        self.assertEqual(sorted(per[0]), sorted(texts + more))
+        # gw1 back: it resumes its (empty) session, subscribes again and takes its share
+        g1.start()
+        wait_for(lambda: g2.status()["mqtt"]["peers"][0]["state"] == "online", TIMEOUT, "gw2 sees gw1 online")
+        last = ["gw1 back %d" % i for i in range(20)]
+        self.broker.pub("smsgate/send", *[self.msg(t) for t in last])
+        per = self.all_sent([g1, g2], texts + more + last)
+        self.assertEqual(sorted(per[0] + per[1]), sorted(texts + more + last), per)
+        self.assertTrue(per[0], "gw1 took no share after its return: %r" % per)
+
+    def test_no_takeover_without_a_modem(self):
+        g1 = self.gateway("gw1", mqtt=["takeover_after = 1"])
+        g2 = self.gateway("gw2", mqtt=["takeover_after = 1"])
+        g2.sim.ctl("deregister")
+        g2.wait_subscribed(False)
+        g1.kill9()
+        texts = ["nobody can take these %d" % i for i in range(6)]
+        self.broker.pub("smsgate/send", *[self.msg(t) for t in texts])
+        # gw2 cannot send: it neither takes work nor takes over gw1's session
+        wait_for(lambda: (g2.status()["mqtt"]["peers"] or [{}])[0].get("state") == "offline", TIMEOUT,
+                 "gw2 sees gw1 offline")
+        # its modem back: it subscribes, then takes over what waits for gw1
+        g2.sim.ctl("register")
+        per = self.all_sent([g2], texts)
+        self.assertEqual(sorted(per[0]), sorted(texts))
+        st = wait_for(lambda: (lambda m: m if m["taken_over"] == len(texts) else None)(g2.status()["mqtt"]),
+                      TIMEOUT, "status.json shows the takeover of all %d" % len(texts))
+        self.assertEqual(st["takeovers"], 1, st)
+
+
 class TestEvents(PoolTest):
     def test_sent_failed_received_rejected(self):
         w = Watcher(self.broker, "smsgate/+/events/#")
@@ -111,7 +160,7 @@ class TestStatus(PoolTest):
         g1.kill9()
         st = wait_for(lambda: (lambda s: s if s and s["state"] == "offline" else None)(
             self.broker.retained("smsgate/gw1/status")), TIMEOUT, "the will: offline")
-        self.assertEqual(st, {"gateway": "gw1", "state": "offline"})
+        self.assertEqual(st, {"gateway": "gw1", "state": "offline", "client_id": "gw1", "group": "smsgate"})
         # back, and a clean stop says offline too
         g1.start()
         wait_for(lambda: (self.broker.retained("smsgate/gw1/status") or {}).get("state") == "online", TIMEOUT,

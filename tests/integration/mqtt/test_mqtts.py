@@ -24,7 +24,7 @@ import unittest
 
 from mqttlib import Broker, NUMBER, PoolTest, Watcher
 from simlib import TIMEOUT, wait_for
-from test_http import Daemon, free_port
+from daemonlib import Daemon, free_port
 
 TLS_BUILD = os.environ.get("SMSGATE_MQTT_TLS", "ON").upper() in ("ON", "1", "YES", "TRUE")
 SYSTEM_TRUST = "/etc/ssl/certs/ca-certificates.crt"     # Debian's GnuTLS default trust store

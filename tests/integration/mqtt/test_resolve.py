@@ -20,7 +20,7 @@ import unittest
 
 from mqttlib import NUMBER, PoolTest
 from simlib import TIMEOUT, wait_for
-from test_http import SMSGATED, free_port
+from daemonlib import SMSGATED, free_port
 
 SHIM = os.environ.get("SLOWGAI_SHIM", "")
 SLOW_HOST = "broker.slow.test"

@@ -14,7 +14,6 @@ import http.server
 import json
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -22,19 +21,12 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 
+from daemonlib import free_port  # noqa: E402
 from simlib import TIMEOUT, wait_for  # noqa: E402
-from test_http import Daemon, HttpTest, JSON_TYPE, NUMBER  # noqa: E402
+from test_http import HttpTest, JSON_TYPE, NUMBER  # noqa: E402
 
 KEY = bytes(range(32))
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Receiver:
@@ -88,19 +80,11 @@ class Receiver:
 class WebhookTest(HttpTest):
     webhooks = ()       # (name, url, extra lines)
 
-    def write_config(self, *args, **kw):
-        super().write_config(*args, **kw)
+    def extra_sections(self):
         lines = []
         for name, url, extra in self.webhooks:
             lines += ["", "[webhook %s]" % name, "url = " + url, "retry_cap = 1"] + list(extra)
-        with open(self.conf, "a") as f:
-            f.write("\n".join(lines) + "\n")
-
-    def restart_daemon(self):
-        d = Daemon(self.conf, self.dir)
-        self.daemon = d
-        if not self._wait_listening(d):
-            self.fail("smsgated did not start again:\n" + d.log())
+        return lines
 
     def verify(self, req, key=KEY):
         """The signature as a receiver checks it; returns the parsed body."""
@@ -214,7 +198,7 @@ class TestDurable(WebhookTest):
         # The receiver comes up while smsgated is down; smsgated starts again.
         rx = Receiver(port)
         self.addCleanup(rx.stop)
-        self.restart_daemon()
+        self.restart_daemon(wait_ready=False)
         reqs = rx.got(3)
         events = [self.verify(r) for r in reqs]
         self.assertEqual([(e["type"], e["data"]["id"]) for e in events], [("sms.sent", i) for i in ids])
