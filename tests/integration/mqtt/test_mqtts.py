@@ -22,9 +22,10 @@ import subprocess
 import tempfile
 import unittest
 
+import test_mqtt
+from daemonlib import Daemon, free_port
 from mqttlib import Broker, NUMBER, PoolTest, Watcher
 from simlib import TIMEOUT, wait_for
-from daemonlib import Daemon, free_port
 
 TLS_BUILD = os.environ.get("SMSGATE_MQTT_TLS", "ON").upper() in ("ON", "1", "YES", "TRUE")
 SYSTEM_TRUST = "/etc/ssl/certs/ca-certificates.crt"     # Debian's GnuTLS default trust store
@@ -193,6 +194,16 @@ class TestMqtts(TlsTest):
             "two TLS refusals:\n" + n.daemon.log()[-3000:])
         self.assertTrue(all(" smsgated warn: " in line for line in hits), hits)
         self.assertEqual(self.broker.sessions("gw-nocert"), [])
+
+
+class TestTakeoverTls(TlsTest):
+    """The takeover of a dead gateway's session (test_mqtt.TestTakeover) over
+    TLS: the second connection checks the broker as the first one does."""
+
+    def gateway(self, name, *sim_args, mqtt=(), **kw):
+        return super().gateway(name, *sim_args, url=self.url(), mqtt=["ca_file = " + self.pki.ca] + list(mqtt), **kw)
+
+    test_dead_gateways_share_is_taken_over = test_mqtt.TestTakeover.test_dead_gateways_share_is_taken_over
 
 
 class TestRefusedAtStart(TlsTest):
