@@ -128,7 +128,7 @@ static const struct config_key keys[] = {
 	{ "group",                SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(group),               "smsgate", 0 },
 	{ "gateway",              SEC_MQTT,    T_MQTT_NAME, 0, 0,       MQTT(gateway),             NULL,     0 },
 	{ "forward",              SEC_MQTT,    T_BOOL,   0,   0,        MQTT(forward),             "no",     0 },
-	{ "forward_timeout",      SEC_MQTT,    T_UINT,   1,   60,       MQTT(forward_timeout),     "5",      0 },
+	{ "forward_fallback",     SEC_MQTT,    T_DURATION, 1, 86400,    MQTT(forward_fallback),    "60s",    0 },
 	{ "prefetch",             SEC_MQTT,    T_UINT,   1,   10000,    MQTT(prefetch),            "10",     0 },
 	{ "takeover_after",       SEC_MQTT,    T_DURATION, 1, 86400,    MQTT(takeover_after),      "30s",    0 },
 	{ "keepalive",            SEC_MQTT,    T_UINT,   5,   3600,     MQTT(keepalive),           "60",     0 },

@@ -137,8 +137,8 @@ struct config_mqtt {
 	char prefix[CONFIG_MQTT_TOPIC_SIZE];    /* topic prefix, may contain '/' */
 	char group[CONFIG_MQTT_NAME_SIZE];      /* shared subscription group */
 	char gateway[CONFIG_MQTT_NAME_SIZE];    /* "" : client_id; names this gateway's topics */
-	bool forward;                           /* HTTP-accepted messages go to the pool */
-	unsigned forward_timeout;               /* seconds to wait for the broker's PUBACK */
+	bool forward;                           /* locally accepted messages go to the pool */
+	unsigned forward_fallback;              /* seconds before a local modem sends one the pool did not take; 0 never */
 	unsigned keepalive;                     /* seconds */
 	unsigned max_queued;                    /* events waiting for the broker */
 	unsigned prefetch;                      /* pool messages waiting for our modems at most */

@@ -61,6 +61,7 @@ int gw_enqueue(struct gateway *gw, const char *id, const struct msg_record *rec,
 		return -ENOMEM;
 	str_copy(q->id, sizeof(q->id), id);
 	q->high = m->high;
+	q->from_pool = m->from_pool;
 	q->expires = m->expires;
 	if (rec && rec->next_try > 0) {
 		int64_t wait = rec->next_try - (int64_t)time(NULL);
@@ -114,6 +115,10 @@ static struct qmsg *pick(struct gateway *gw, struct gw_modem *gm, int64_t *soone
 			/* Leave it to another modem if this one failed it and another can take it. */
 			if (q->avoid[0] && strcmp(q->avoid, gm->m.cfg.name) == 0 && other_modem_ready(gw, gm))
 				continue;
+			if (gw_pool_holds(gw, q, soonest))
+				continue;
+			if (q->forwarding)
+				gw_pool_unforward(gw, q);
 			return q;
 		}
 	}
@@ -170,7 +175,7 @@ static void conclude(struct gateway *gw, struct qmsg *q, struct msg_record *rec,
 	if (rc == 0 && sent) {
 		snprintf(mr, sizeof(mr), "%u", rec->parts_done ? rec->mr[rec->parts_done - 1] : 0);
 		hooks_event(gw->hooks, "SENT", "sent", rec->final, mr);
-	} else if (rc == 0) {
+	} else if (rc == 0 && rec->state != MSG_FORWARDED) {
 		hooks_event(gw->hooks, "FAILED", "failed", rec->final, NULL);
 	}
 	if (rc == 0)
@@ -285,7 +290,7 @@ static void sweep_waiting(struct gateway *gw, int64_t *soonest)
 			int64_t when = 0;
 
 			next = q->next; /* conclude may free q */
-			if (q->on)
+			if (q->on || q->forwarding)
 				continue;
 			if (q->final && q->next_try <= now)
 				conclude(gw, q, q->final, q->final_modem);
@@ -482,8 +487,31 @@ void gw_dispatch(struct gateway *gw)
 			start(gm, q);
 		}
 	}
+	gw_pool_forward(gw);
 	if (soonest)
 		retry_at(gw, soonest);
+}
+
+void gw_forwarded(struct gateway *gw, struct qmsg *q, const char *how)
+{
+	struct msg_record rec;
+
+	struct outmsg m;
+	char why[160];
+
+	if (msg_record_load(&gw->spool, SPOOL_QUEUE, q->id, &rec) < 0)
+		msg_record_init(&rec, q->id);
+	if (!rec.to[0] && gw_load_message(gw, q->id, &m, why, sizeof(why)) == 0) {
+		/* never started here: its recipient is only in the message file */
+		str_copy(rec.to, sizeof(rec.to), m.to);
+		outmsg_free(&m);
+	}
+	rec.state = MSG_FORWARDED;
+	rec.updated = rec.done_at = (int64_t)time(NULL);
+	str_copy(rec.last_error, sizeof(rec.last_error), how);
+	gw->last_progress = loop_now();
+	log_info("message %s: %s", q->id, how);
+	conclude(gw, q, &rec, NULL);
 }
 
 void gw_modem_state_changed(void *ctx, struct modem *m)
@@ -505,7 +533,7 @@ int gw_cancel(struct gateway *gw, const char *id)
 
 			if (strcmp(q->id, id) != 0)
 				continue;
-			if (q->on || q->final)
+			if (q->on || q->final || q->forwarding)
 				return -EBUSY;
 			if (msg_record_load(&gw->spool, SPOOL_QUEUE, q->id, &rec) < 0)
 				msg_record_init(&rec, q->id);

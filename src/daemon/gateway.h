@@ -28,6 +28,7 @@ struct outmsg {
 	unsigned max_parts;             /* 1 for Autosplit: 0 */
 	unsigned validity_minutes;
 	int64_t expires;                /* unix seconds, 0 = never */
+	bool from_pool;                 /* "Pool: yes": taken from the MQTT pool, never forwarded to it */
 };
 
 /* One pending message in memory: the text stays on disk. */
@@ -35,6 +36,9 @@ struct qmsg {
 	struct qmsg *next;
 	char id[SPOOL_ID_LEN + 1];
 	bool high;
+	bool from_pool;                 /* taken from the MQTT pool: this gateway's modems send it */
+	bool forwarding;                /* published to the pool, its PUBACK awaited */
+	uint64_t fwd_token;
 	int64_t next_try;               /* loop_now() ms; 0 = at once */
 	int64_t expires;                /* unix seconds; 0 = never */
 	struct gw_modem *on;            /* the modem sending it, or NULL */
@@ -225,6 +229,13 @@ void gw_pool_update(struct gateway *gw);
 void gw_pool_event(struct gateway *gw, enum webhook_event type, json_object *data);
 /* A message left the queue: the pool may hand us the next one. */
 void gw_pool_release(struct gateway *gw);
+/* pool_forward.c, [mqtt] forward = yes: true while q is the pool's to
+ * send rather than a local modem's (*soonest: when that ends, loop ms). */
+bool gw_pool_holds(struct gateway *gw, const struct qmsg *q, int64_t *soonest);
+/* Publishes the queued messages the pool may take. */
+void gw_pool_forward(struct gateway *gw);
+/* A local modem takes q after all (the fallback): its publish is withdrawn. */
+void gw_pool_unforward(struct gateway *gw, struct qmsg *q);
 json_object *gw_pool_status_json(struct gateway *gw);
 
 /* api.c: a message file durably in queue/ joins the queue (limits, allow
@@ -256,6 +267,9 @@ void hooks_free(struct hooks *h);
 /* eventhandler EVENT FILE [ID], smstools3's convention; queued, run one at a time. */
 void hooks_event(struct hooks *h, const char *event, const char *dir, const char *file, const char *id);
 bool hooks_idle(const struct hooks *h);
+
+/* The pool acknowledged q: it is finished here as forwarded. */
+void gw_forwarded(struct gateway *gw, struct qmsg *q, const char *how);
 
 /* Cancels a message no modem has taken: 0, -EBUSY (sending), -ENOENT. */
 int gw_cancel(struct gateway *gw, const char *id);

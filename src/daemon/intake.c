@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -61,6 +62,18 @@ static int parse_file(const char *buf, size_t len, struct smsfile_msg *f, char *
 }
 
 /* The parsed file into what the dispatcher needs. */
+/* "Pool: yes", which the MQTT pool's intake writes (pool_intake.c). */
+static bool from_pool(const struct smsfile_msg *f)
+{
+	for (size_t i = 0; i < f->nheaders; i++) {
+		const struct smsfile_header *h = &f->headers[i];
+
+		if (h->name_len == 4 && strncasecmp(h->name, "Pool", 4) == 0)
+			return h->value_len == 3 && strncasecmp(h->value, "yes", 3) == 0;
+	}
+	return false;
+}
+
 static int outmsg_from_file(const char *id, const char *buf, size_t len, struct outmsg *m, char *why,
 			    size_t whylen)
 {
@@ -83,6 +96,7 @@ static int outmsg_from_file(const char *id, const char *buf, size_t len, struct 
 	m->plan_flags = f.plan_flags;
 	m->max_parts = f.max_parts;
 	m->validity_minutes = f.has_validity ? (unsigned)f.validity_minutes : 0;
+	m->from_pool = from_pool(&f);
 	if (id && m->validity_minutes)
 		m->expires = id_created(id) + (int64_t)m->validity_minutes * 60;
 	return 0;
@@ -326,9 +340,15 @@ int gw_recover_queue(struct gateway *gw)
 
 			memcpy(id, name, SPOOL_ID_LEN);
 			id[SPOOL_ID_LEN] = '\0';
-			/* A record without its message: the message was finished. */
-			if (!bsearch(&(const char *){ id }, names, n, sizeof(*names), names_cmp))
-				durable_unlink(gw->spool.dir[SPOOL_QUEUE], name, DURABLE_NOSYNC);
+			/* A record without its message: the message was finished;
+			 * a forwarded one has no other trace, its record goes on. */
+			if (!bsearch(&(const char *){ id }, names, n, sizeof(*names), names_cmp)) {
+				if (msg_record_load(&gw->spool, SPOOL_QUEUE, id, &rec) == 0 && rec.state == MSG_FORWARDED)
+					durable_move(gw->spool.dir[SPOOL_QUEUE], name, gw->spool.dir[SPOOL_STATUS], name,
+						     gw->spool.sync);
+				else
+					durable_unlink(gw->spool.dir[SPOOL_QUEUE], name, DURABLE_NOSYNC);
+			}
 			continue;
 		}
 		if (!spool_id_valid(name))
@@ -375,6 +395,26 @@ static int final_name_pick(struct gateway *gw, enum spool_dir dir, struct msg_re
 	return 0;
 }
 
+/* A message the pool took: no sent/ or failed/ file here (the gateway
+ * that sends it writes its own). The record says forwarded before the
+ * message leaves queue/, so a crash in between finishes it the same way
+ * instead of forwarding it again. */
+static int finish_forwarded(struct gateway *gw, struct msg_record *rec)
+{
+	char qname[SPOOL_ID_LEN + 4];
+	int rc = msg_record_save(&gw->spool, SPOOL_QUEUE, rec, gw->spool.sync);
+
+	if (rc < 0)
+		return rc;
+	if (unlinkat(gw->spool.dir[SPOOL_QUEUE], rec->id, 0) < 0 && errno != ENOENT)
+		return -errno;
+	snprintf(qname, sizeof(qname), "%s.st", rec->id);
+	rc = durable_move(gw->spool.dir[SPOOL_QUEUE], qname, gw->spool.dir[SPOOL_STATUS], qname, gw->spool.sync);
+	if (rc < 0)
+		log_warn("status/%s: %s", qname, strerror(-rc));
+	return 0;
+}
+
 int gw_finish_files(struct gateway *gw, const struct modem *m, struct msg_record *rec, const char *reason)
 {
 	static struct smsfile_msg f;
@@ -386,6 +426,8 @@ int gw_finish_files(struct gateway *gw, const struct modem *m, struct msg_record
 	size_t cap;
 	int rc;
 
+	if (rec->state == MSG_FORWARDED)
+		return finish_forwarded(gw, rec);
 	n = read_file_at(gw->spool.dir[SPOOL_QUEUE], rec->id, SPOOL_FILE_MAX, &buf);
 	if (n == -ENOENT || (n < 0 && dir == SPOOL_SENT))
 		return (int)n;

@@ -165,6 +165,7 @@ void gw_pool_update(struct gateway *gw)
 		if (rc == 0) {
 			p->subscribed = want;
 			pool_takeover_poke(p); /* only a gateway that can send takes over */
+			gw_pool_forward(gw);
 			gw_status_write(gw);
 			log_info("mqtt: %s %s (%s)", want ? "subscribed to" : "unsubscribed from", p->filter,
 				 want ? "a modem can send" : "no modem can send: the pool's other gateways take the work");
@@ -205,6 +206,7 @@ static void on_up(void *ctx, bool session_present)
 			 p->status_filter);
 	gw_status_write(p->gw);
 	events_pump(p);
+	gw_dispatch(p->gw); /* forwards that waited for the broker */
 }
 
 static void on_down(void *ctx, const char *why)
@@ -247,6 +249,10 @@ static void on_published(void *ctx, uint64_t token)
 {
 	struct pool *p = ctx;
 
+	if (token >= 2) {
+		pool_forward_acked(p, token);
+		return;
+	}
 	if (token != 1)
 		return; /* status */
 	outbox_pop(&p->events);
@@ -289,16 +295,13 @@ int gw_pool_start(struct gateway *gw, char *why, size_t whylen)
 
 	if (!c->enabled)
 		return 0;
-	if (c->forward) {
-		snprintf(why, whylen, "[mqtt] forward = yes is not implemented in this build (docs/mqtt.md)");
-		return -1;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
 	p->gw = gw;
+	p->fwd_seq = 1; /* forwards are 2, 3, ...: 0 is the status, 1 the events */
 	if (c->client_id[0])
 		str_copy(p->client_id, sizeof(p->client_id), c->client_id);
 	else
@@ -365,6 +368,7 @@ void gw_pool_stop(struct gateway *gw)
 		free(st);
 	}
 	mqtt_client_free(p->client);
+	pool_forward_forget(p);
 	pool_intake_free(p);
 	outbox_close(&p->events);
 	free(p->status_sent);
@@ -393,6 +397,10 @@ json_object *gw_pool_status_json(struct gateway *gw)
 	json_object_object_add(o, "duplicates", json_object_new_int64((int64_t)p->duplicates));
 	json_object_object_add(o, "events_queued", json_object_new_int64((int64_t)outbox_count(&p->events)));
 	json_object_object_add(o, "held", json_object_new_int64((int64_t)p->nheld));
+	if (gw->cfg.mqtt.forward) {
+		json_object_object_add(o, "forwarding", json_object_new_int64((int64_t)p->nforwarding));
+		json_object_object_add(o, "forwarded", json_object_new_int64((int64_t)p->forwarded));
+	}
 	json_object_object_add(o, "takeovers", json_object_new_int64((int64_t)p->takeovers));
 	json_object_object_add(o, "taken_over", json_object_new_int64((int64_t)p->taken_over));
 	json_object_object_add(o, "peers", pool_peers_json(p));

@@ -3,6 +3,7 @@
  *   pool.c           the connection, the retained status, events
  *   pool_intake.c    PREFIX/send into the spool, acknowledged after the commit
  *   pool_takeover.c  peers' statuses, and draining a dead peer's session
+ *   pool_forward.c   [mqtt] forward: our accepted messages published to the pool
  */
 #ifndef SMSGATE_DAEMON_POOL_H
 #define SMSGATE_DAEMON_POOL_H
@@ -90,6 +91,9 @@ struct pool {
 
 	uint64_t received, rejected, duplicates, takeovers, taken_over;
 	uint64_t held_total;                    /* messages that waited in held */
+	uint64_t fwd_seq;                       /* publish tokens of forwards: 2, 3, ... (0 status, 1 events) */
+	size_t nforwarding;                     /* published, PUBACK awaited */
+	uint64_t forwarded;
 };
 
 /* pool.c */
@@ -120,5 +124,10 @@ void pool_takeover_poke(struct pool *p);
 void pool_takeover_connected(struct pool *p);
 void pool_takeover_free(struct pool *p);
 json_object *pool_peers_json(struct pool *p);
+
+/* pool_forward.c: the broker's PUBACK of a forward (token >= 2). */
+void pool_forward_acked(struct pool *p, uint64_t token);
+/* The client and its unacknowledged publishes are gone. */
+void pool_forward_forget(struct pool *p);
 
 #endif

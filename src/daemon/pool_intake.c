@@ -20,6 +20,7 @@
 #include "util.h"
 
 #define POOL_REJECT_ECHO 512    /* bytes of a refused payload repeated in its rejected event */
+#define POOL_HEADER "Pool: yes\n" /* first line of the queue file: taken from the pool (intake.c reads it) */
 
 static void reject(struct pool *p, const char *why, const uint8_t *payload, size_t len)
 {
@@ -27,6 +28,7 @@ static void reject(struct pool *p, const char *why, const uint8_t *payload, size
 	const char *text;
 
 	p->rejected++;
+	gw_status_write(p->gw);
 	log_warn("mqtt: message refused: %s", why);
 	json_object_object_add(o, "type", json_object_new_string("sms.rejected"));
 	json_object_object_add(o, "gateway", json_object_new_string(p->gateway));
@@ -99,6 +101,7 @@ static int stage(struct pool *p, const struct mqtt_publish *pub, struct pool_pen
 			/* seen before (a redelivery, or the client sent it twice): nothing new */
 			free(prev);
 			p->duplicates++;
+			gw_status_write(gw);
 			log_info("mqtt: message with id %s taken before; acknowledged, nothing new", m.client_id);
 			json_object_put(o);
 			return 0;
@@ -110,8 +113,19 @@ static int stage(struct pool *p, const struct mqtt_publish *pub, struct pool_pen
 		rc = req_check_allowed(&m, gw->cfg.gateway.allow_prefixes.p[0], sizeof(gw->cfg.gateway.allow_prefixes.p[0]),
 				       gw->cfg.gateway.allow_prefixes.n, why, whylen);
 	for (unsigned i = 0; rc == 0 && i < files.n; i++) {
+		/* marked as the pool's: a gateway with forward = yes sends it itself */
+		char *f = malloc(sizeof(POOL_HEADER) - 1 + files.len[i]);
+
+		if (!f) {
+			snprintf(why, whylen, "out of memory");
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(f, POOL_HEADER, sizeof(POOL_HEADER) - 1);
+		memcpy(f + sizeof(POOL_HEADER) - 1, files.data[i], files.len[i]);
 		spool_new_id(pp->ids[i]);
-		rc = spool_stage(&gw->spool, &p->batch, SPOOL_QUEUE, pp->ids[i], files.data[i], files.len[i]);
+		rc = spool_stage(&gw->spool, &p->batch, SPOOL_QUEUE, pp->ids[i], f, sizeof(POOL_HEADER) - 1 + files.len[i]);
+		free(f);
 		if (rc < 0)
 			snprintf(why, whylen, "the spool refused the message: %s", strerror(-rc));
 		else

@@ -92,7 +92,7 @@ void pool_peer_status(struct pool *p, const struct mqtt_publish *pub)
 	struct json_tokener *tok;
 	struct pool_peer *e;
 	json_object *o = NULL, *v;
-	bool online;
+	bool online, can;
 
 	nlen = pub->topic.len - plen - 1 - 7; /* PREFIX/NAME/status */
 	if (!name_valid(name, nlen))
@@ -128,7 +128,7 @@ void pool_peer_status(struct pool *p, const struct mqtt_publish *pub)
 	group = json_str(o, "group");
 	str_copy(e->client_id, sizeof(e->client_id), cid && name_valid(cid, strlen(cid)) ? cid : "");
 	e->same_group = group && strcmp(group, p->gw->cfg.mqtt.group) == 0;
-	e->can_send = online && json_object_object_get_ex(o, "can_send", &v) && json_object_get_boolean(v);
+	can = online && json_object_object_get_ex(o, "can_send", &v) && json_object_get_boolean(v);
 	if (!online && (e->online || !e->offline_since)) {
 		/* a new offline spell (or the first we hear of): its turn comes later */
 		e->offline_since = loop_now();
@@ -139,11 +139,13 @@ void pool_peer_status(struct pool *p, const struct mqtt_publish *pub)
 	}
 	if (online)
 		e->offline_since = 0;
-	if (e->online != online)
+	if (e->online != online || e->can_send != can)
 		gw_status_write(p->gw);
 	e->online = online;
+	e->can_send = can;
 	json_object_put(o);
 	tick(p);
+	gw_pool_forward(p->gw); /* a gateway that can take them may be back */
 }
 
 /* ---- one takeover ------------------------------------------------------- */

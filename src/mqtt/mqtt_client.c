@@ -911,6 +911,17 @@ int mqtt_client_publish(struct mqtt_client *c, const char *topic, const void *pa
 	return 0;
 }
 
+int mqtt_client_unpublish(struct mqtt_client *c, uint64_t token)
+{
+	for (struct pub *p = c->pubs; p; p = p->next) {
+		if (p->token == token) {
+			free(take_pub(c, p->id));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int sub(struct mqtt_client *c, const char *filter, bool subscribe, uint8_t qos)
 {
 	uint8_t buf[MQTT_FIXED_HEADER_MAX + 2 + 2 + 1024 + 1];

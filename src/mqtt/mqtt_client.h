@@ -87,6 +87,9 @@ bool mqtt_client_up(const struct mqtt_client *c);
  * topic we may not publish to), -EMSGSIZE, -ENOMEM. */
 int mqtt_client_publish(struct mqtt_client *c, const char *topic, const void *payload, size_t len, uint8_t qos,
 			bool retain, uint64_t token);
+/* Forgets the QoS 1 publish given token (not sent again after a
+ * reconnect; a PUBACK that still comes is ignored). 0, or -ENOENT. */
+int mqtt_client_unpublish(struct mqtt_client *c, uint64_t token);
 /* QoS 1 publishes not yet acknowledged. */
 size_t mqtt_client_inflight(const struct mqtt_client *c);
 

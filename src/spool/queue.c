@@ -132,7 +132,7 @@ bool spool_id_valid(const char *s)
 }
 
 static const char *const state_names[] = { "queued", "sending", "sent", "delivered", "failed", "cancelled",
-					    "suppressed" };
+					    "suppressed", "forwarded" };
 
 const char *msg_state_name(enum msg_state s)
 {

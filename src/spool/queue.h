@@ -51,6 +51,7 @@ enum msg_state {
 	MSG_FAILED,
 	MSG_CANCELLED,
 	MSG_SUPPRESSED,
+	MSG_FORWARDED,          /* handed to the MQTT pool ([mqtt] forward): another gateway sends it */
 };
 const char *msg_state_name(enum msg_state s);
 int msg_state_parse(const char *s);

@@ -494,6 +494,7 @@ static void test_mqtt(void **state)
 		{ "[mqtt]\nurl = mqtt://b\npassword = p\n", "t.conf:7: [mqtt] has a password but no username" },
 		{ "[mqtt]\nurl = mqtt://b\n[mqtt]\n", "t.conf:7: duplicate section [mqtt] (first on line 5)" },
 		{ "[mqtt x]\nurl = mqtt://b\n", "t.conf:5: [mqtt] takes no name" },
+		{ "[mqtt]\nurl = mqtt://b\nprefetch = 0\n", "t.conf:7: prefetch: 0 is out of range 1..10000" },
 	};
 	char text[1024], err[256];
 
@@ -510,6 +511,12 @@ static void test_mqtt(void **state)
 	assert_int_equal(cfg.mqtt.keepalive, 60);
 	assert_false(cfg.mqtt.forward);
 	assert_int_equal(cfg.mqtt.takeover_after, 30);
+	assert_int_equal(cfg.mqtt.prefetch, 10);
+	assert_int_equal(cfg.mqtt.forward_fallback, 60);
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\nforward = yes\nforward_fallback = 0\nprefetch = 1\n");
+	assert_true(cfg.mqtt.forward);
+	assert_int_equal(cfg.mqtt.forward_fallback, 0);
+	assert_int_equal(cfg.mqtt.prefetch, 1);
 	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 0\n");
 	assert_int_equal(cfg.mqtt.takeover_after, 0);
 	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\ntakeover_after = 2m\n");

@@ -11,6 +11,7 @@ import os
 import sys
 import unittest
 
+from daemonlib import drop, read
 from mqttlib import NUMBER, PoolTest, Watcher
 from simlib import Sim, TIMEOUT, wait_for
 
@@ -103,6 +104,82 @@ class TestTakeover(PoolTest):
         st = wait_for(lambda: (lambda m: m if m["taken_over"] == len(texts) else None)(g2.status()["mqtt"]),
                       TIMEOUT, "status.json shows the takeover of all %d" % len(texts))
         self.assertEqual(st["takeovers"], 1, st)
+
+
+class TestForward(PoolTest):
+    """[mqtt] forward = yes: what a gateway accepts goes to the pool."""
+
+    def drop(self, g, name, text):
+        drop(os.path.join(g.spool, "outgoing"), g.dir, name, "To: %s\n\n%s" % (NUMBER.lstrip("+"), text))
+
+    @staticmethod
+    def peer_can_send(g, name, yes):
+        wait_for(lambda: [p["can_send"] for p in g.status()["mqtt"]["peers"] if p["gateway"] == name] == [yes],
+                 TIMEOUT, "%s sees %s %s" % (g.name, name, "able to send" if yes else "unable to send"))
+
+    @staticmethod
+    def records(g, state):
+        out = {}
+        d = os.path.join(g.spool, "status")
+        for n in os.listdir(d):
+            if n.endswith(".st"):
+                rec = dict(line.split(": ", 1) for line in read(os.path.join(d, n)).decode().splitlines()
+                           if ": " in line)
+                if rec.get("State") == state:
+                    out[n[:-3]] = rec
+        return out
+
+    def test_forwarded_to_a_gateway_that_can_send(self):
+        front = self.gateway("front", mqtt=["forward = yes", "forward_fallback = 0"])
+        gw2 = self.gateway("gw2")
+        front.sim.ctl("deregister")
+        front.wait_subscribed(False)
+        self.peer_can_send(front, "gw2", True)
+        self.drop(front, "alarm1", "forwarded alarm")
+        self.assertEqual(self.all_sent([gw2], ["forwarded alarm"]), [["forwarded alarm"]])
+        # finished here as forwarded: its record in status/, nothing in queue/, sent/ or failed/
+        recs = wait_for(lambda: self.records(front, "forwarded"), TIMEOUT, "a forwarded record at front")
+        (fid, rec), = recs.items()
+        self.assertEqual((rec["To"], rec["Last_error"]), (NUMBER, "forwarded to the pool (smsgate/send)"))
+        self.assertEqual((front.queue(), os.listdir(os.path.join(front.spool, "sent")),
+                          os.listdir(os.path.join(front.spool, "failed"))), ([], [], []))
+        self.assertEqual(front.texts(), [])
+        # gw2 took it from the pool: marked so, with front's message ID as the client id
+        sent, = [read(os.path.join(gw2.spool, "sent", n)).decode() for n in os.listdir(os.path.join(gw2.spool, "sent"))]
+        self.assertTrue(sent.startswith("Pool: yes\nTo: %s\n" % NUMBER), sent)
+        self.assertTrue(sent.endswith("\n\nforwarded alarm"), sent)
+        st = wait_for(lambda: (lambda m: m if m["forwarded"] == 1 else None)(front.status()["mqtt"]), TIMEOUT,
+                      "front counts the forward")
+        self.assertEqual(st["forwarding"], 0)
+        # the same message again (as after a crash before front's record): gw2 drops the repeat
+        self.broker.pub("smsgate/send", self.msg("forwarded alarm", id=fid))
+        wait_for(lambda: gw2.status()["mqtt"]["duplicates"] == 1, TIMEOUT, "gw2 drops the repeat")
+        self.assertEqual(gw2.texts(), ["forwarded alarm"])
+
+    def test_not_forwarded_while_no_gateway_can_send(self):
+        front = self.gateway("front", mqtt=["forward = yes", "forward_fallback = 0"])
+        gw2 = self.gateway("gw2")
+        for g in (front, gw2):
+            g.sim.ctl("deregister")
+            g.wait_subscribed(False)
+        self.peer_can_send(front, "gw2", False)
+        # the broker would drop a message no subscription matches: front keeps it
+        self.drop(front, "alarm2", "kept until someone can send")
+        wait_for(lambda: len([n for n in front.queue() if "." not in n]) == 1, TIMEOUT, "claimed into queue/")
+        gw2.sim.ctl("register")
+        self.assertEqual(self.all_sent([gw2], ["kept until someone can send"]), [["kept until someone can send"]])
+        self.assertEqual(front.texts(), [])
+
+    def test_local_modem_after_forward_fallback(self):
+        front = self.gateway("front", mqtt=["forward = yes", "forward_fallback = 1"])
+        gw2 = self.gateway("gw2")
+        self.broker.stop()
+        self.drop(front, "alarm3", "the broker is down")
+        # not taken by the pool within forward_fallback: front's own modem sends it
+        self.assertEqual(self.all_sent([front], ["the broker is down"]), [["the broker is down"]])
+        self.assertEqual(gw2.texts(), [])
+        self.assertEqual(wait_for(lambda: [n for n in os.listdir(os.path.join(front.spool, "sent"))
+                                           if not n.startswith(".")], TIMEOUT, "front's sent/ file"), ["alarm3"])
 
 
 class TestEvents(PoolTest):

@@ -255,11 +255,59 @@ class Uci2Conf(unittest.TestCase):
         self.assertEqual(c.returncode, 0, c.stderr)
         self.assertEqual(c.stdout, "ok: 1 modem, spool /srv/sms ;x, 0 listeners\n")
 
+    # -- recipient groups, dead-man's switches, the MQTT pool --
+    def test_group_heartbeat_mqtt(self):
+        uci = """
+config gateway
+	option spool '/srv/smsgate'
+	option admin 'oncall'
+
+config modem 'usb0'
+	option device '/dev/ttyUSB2'
+
+config group 'oncall'
+	list members '+491701234567'
+	list members '+491709876543'
+
+config heartbeat 'nightly'
+	option to 'oncall'
+	option every '25h'
+	option text 'backup silent; check db1'
+
+config mqtt
+	option url 'mqtt://192.168.1.10:1883'
+	option client_id 'home-gw'
+	option username 'smsgate'
+	option password 's3cret;#1'
+	option prefix 'site/sms'
+	option takeover_after '1m'
+	option prefetch '5'
+	option forward '1'
+	option forward_fallback '2m'
+"""
+        conf = self.good(uci, HEADER + (
+            "[gateway]\nspool = /srv/smsgate\nadmin = oncall\n\n"
+            "[modem usb0]\ndevice = /dev/ttyUSB2\n\n"
+            "[group oncall]\nmembers = +491701234567, +491709876543\n\n"
+            "[heartbeat nightly]\nto = oncall\nevery = 25h\ntext = \"backup silent; check db1\"\n\n"
+            "[mqtt]\nurl = mqtt://192.168.1.10:1883\nclient_id = home-gw\nusername = smsgate\n"
+            "password = \"s3cret;#1\"\nprefix = site/sms\ntakeover_after = 1m\nprefetch = 5\nforward = 1\n"
+            "forward_fallback = 2m\n"))
+        c = self.check(conf)
+        self.assertEqual(c.returncode, 0, c.stderr)
+        # switched off, the pool is left out
+        self.good("config gateway\n\toption spool /s\nconfig mqtt\n\toption enabled 0\n\toption url mqtt://b\n",
+                  HEADER + "[gateway]\nspool = /s\n")
+
     def test_structure_errors_refused(self):
         gw = "config gateway\n\toption spool /srv/s\n"
         self.refused(gw + "config gateway\n", "second config gateway")
         self.refused(gw + "config evil\n", "unknown section type")
         self.refused(gw + "config modem 'a] [gateway'\n", "bad modem name")
+        self.refused(gw + "config group\n\tlist members +49170\n", "config group needs a name")
+        self.refused(gw + "config heartbeat 'x'\nconfig heartbeat 'x'\n", 'second heartbeat "x"')
+        self.refused(gw + "config mqtt\nconfig mqtt\n", "second config mqtt")
+        self.refused(gw + "config mqtt\n\toption url_typo x\n", 'unknown option "url_typo"')
         self.refused(gw + "config modem 'x'\nconfig modem 'x'\n", 'second modem "x"')
         self.refused(gw + "\toption spool_typo /x\n", 'unknown option "spool_typo"')
         self.refused(gw + "\tlist spool /a\n\tlist spool /b\n", "more than one value")
