@@ -17,8 +17,8 @@ smsgate_need() {
 	apt-get install -o DPkg::Lock::Timeout=900 -y -qq --no-install-recommends $missing >/dev/null
 }
 
-# What building smsgate needs.
-SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd-dev libcurl4-gnutls-dev"
+# What building smsgate needs (libgnutls28-dev: mqtts://, SMSGATE_MQTT_TLS).
+SMSGATE_BUILD_PKGS="build-essential cmake pkg-config libjson-c-dev libmicrohttpd-dev libcurl4-gnutls-dev libgnutls28-dev"
 # What the test suite needs on top: sanitizers and libFuzzer (clang),
 # cmocka, and the third-party programs the tests talk to (prometheus-alertmanager:
 # its webhook delivers to smsgated in tests/integration/http/test_receivers.py;

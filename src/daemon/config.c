@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,6 +22,7 @@ enum section { SEC_NONE, SEC_GATEWAY, SEC_HTTP, SEC_MODEM, SEC_WEBHOOK, SEC_GROU
 
 enum type {
 	T_PATH,         /* a file name: no '"' */
+	T_FILE,         /* a T_PATH that names a regular file we can read, now */
 	T_CMD,          /* a program and its arguments, "..." quoting (proc_split) */
 	T_UINT,         /* decimal, min..max */
 	T_LEVEL,        /* error|warn|info|debug */
@@ -38,7 +40,7 @@ enum type {
 	T_MEMBERS,      /* numbers separated by commas and/or spaces, each as at the door (req_check_number) */
 	T_TEXT,         /* UTF-8 text for an SMS; '"' allowed inside */
 	T_RCPT,         /* a phone number, or the name of a [group] (checked once the whole file is read) */
-	T_MQTT_URL,     /* mqtt://HOST[:PORT]; fills host and port of struct config_mqtt */
+	T_MQTT_URL,     /* mqtt[s]://HOST[:PORT]; fills host, port and tls of struct config_mqtt */
 	T_MQTT_NAME,    /* 1..64 of A-Z a-z 0-9 _ . - (a topic level, a client id); min 1: '/' allowed between */
 };
 
@@ -131,6 +133,9 @@ static const struct config_key keys[] = {
 	{ "takeover_after",       SEC_MQTT,    T_DURATION, 1, 86400,    MQTT(takeover_after),      "30s",    0 },
 	{ "keepalive",            SEC_MQTT,    T_UINT,   5,   3600,     MQTT(keepalive),           "60",     0 },
 	{ "max_queued",           SEC_MQTT,    T_UINT,   1,   1000000,  MQTT(max_queued),          "10000",  0 },
+	{ "ca_file",              SEC_MQTT,    T_FILE,   0,   0,        MQTT(ca_file),             NULL,     0 },
+	{ "cert_file",            SEC_MQTT,    T_FILE,   0,   0,        MQTT(cert_file),           NULL,     0 },
+	{ "key_file",             SEC_MQTT,    T_FILE,   0,   0,        MQTT(key_file),            NULL,     0 },
 };
 
 #define NKEYS ARRAY_SIZE(keys)
@@ -388,18 +393,28 @@ static int set_url(struct parser *ps, const struct config_key *k, char *slot, co
 	return set_string(ps, k, slot, v);
 }
 
-/* mqtt://HOST[:PORT], HOST a name, an IPv4 address or [IPv6]. */
+#ifdef SMSGATE_MQTT_TLS
+#define MQTT_URL_FORMS "mqtt://HOST[:PORT] or mqtts://HOST[:PORT]"
+#else
+#define MQTT_URL_FORMS "mqtt://HOST[:PORT]"
+#endif
+
+/* mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (TLS, in a build with
+ * GnuTLS), HOST a name, an IPv4 address or [IPv6]. */
 static int set_mqtt_url(struct parser *ps, const struct config_key *k, struct config_mqtt *m, const char *v)
 {
-	const char *host = v + 7, *end, *port = NULL;
+	bool tls = strncmp(v, "mqtts://", 8) == 0;
+	const char *host = v + (tls ? 8 : 7), *end, *port = NULL;
 	size_t hlen;
-	unsigned p = 1883;
+	unsigned p = tls ? 8883 : 1883; /* IANA: secure-mqtt, mqtt */
 
-	if (strncmp(v, "mqtts://", 8) == 0)
+#ifndef SMSGATE_MQTT_TLS
+	if (tls)
 		return fail(ps, ps->line, "%s: mqtts:// (TLS) is not supported in this build; use mqtt:// "
 			    "on a trusted network or through a TLS tunnel (docs/mqtt.md)", k->name);
-	if (strncmp(v, "mqtt://", 7) != 0)
-		return fail(ps, ps->line, "%s: \"%s\" is not mqtt://HOST[:PORT]", k->name, v);
+#endif
+	if (!tls && strncmp(v, "mqtt://", 7) != 0)
+		return fail(ps, ps->line, "%s: \"%s\" is not " MQTT_URL_FORMS, k->name, v);
 	if (*host == '[') {
 		end = strchr(host, ']');
 		if (!end)
@@ -440,6 +455,7 @@ static int set_mqtt_url(struct parser *ps, const struct config_key *k, struct co
 	memcpy(m->host, host, hlen);
 	m->host[hlen] = '\0';
 	m->port = (uint16_t)p;
+	m->tls = tls;
 	return 0;
 }
 
@@ -543,6 +559,19 @@ static int set_value(struct parser *ps, const struct config_key *k, void *base, 
 	case T_PATH:
 		rc = set_string(ps, k, slot, v);
 		break;
+	case T_FILE: {
+		/* Read when the config is: a typo is FILE:LINE at start (and in
+		 * check-config), not a connection failing later. stat(), never
+		 * open(): a path may name a FIFO or a device. */
+		struct stat st;
+
+		if (stat(v, &st) < 0 || (S_ISREG(st.st_mode) && access(v, R_OK) < 0))
+			return fail(ps, ps->line, "%s: %s: %s", k->name, v, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return fail(ps, ps->line, "%s: %s is not a file", k->name, v);
+		rc = set_string(ps, k, slot, v);
+		break;
+	}
 	case T_CMD: {
 		char copy[CONFIG_CMD_SIZE], *argv[CONFIG_CMD_ARGS_MAX + 1];
 
@@ -1056,6 +1085,21 @@ static int check_whole(struct parser *ps, unsigned last_line)
 		return rc;
 	if (c->mqtt.password[0] && !c->mqtt.username[0])
 		return fail(ps, ps->seen_mqtt[key_index(SEC_MQTT, "password")], "[mqtt] has a password but no username");
+	if (c->mqtt.enabled) {
+		static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file" };
+		const struct config_mqtt *m = &c->mqtt;
+
+		for (size_t i = 0; i < ARRAY_SIZE(tls_keys); i++) {
+			unsigned l = ps->seen_mqtt[key_index(SEC_MQTT, tls_keys[i])];
+
+			if (l && !m->tls)
+				return fail(ps, l, "[mqtt] %s is for TLS, and url is not mqtts://", tls_keys[i]);
+		}
+		if (!m->cert_file[0] != !m->key_file[0])
+			return fail(ps, ps->seen_mqtt[key_index(SEC_MQTT, m->cert_file[0] ? "cert_file" : "key_file")],
+				    "[mqtt] has %s but no %s: a client certificate needs both",
+				    m->cert_file[0] ? "cert_file" : "key_file", m->cert_file[0] ? "key_file" : "cert_file");
+	}
 	if (!h->tls_cert[0] != !h->tls_key[0]) {
 		unsigned l = ps->seen_http[key_index(SEC_HTTP, h->tls_cert[0] ? "tls_cert" : "tls_key")];
 

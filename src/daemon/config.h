@@ -125,9 +125,13 @@ struct config_heartbeat {
 /* [mqtt]: a pool of gateways sharing one queue through a broker (docs/mqtt.md). */
 struct config_mqtt {
 	bool enabled;                           /* the section is present */
-	char url[CONFIG_URL_SIZE];              /* mqtt://HOST[:PORT] */
+	char url[CONFIG_URL_SIZE];              /* mqtt://HOST[:PORT] or mqtts://HOST[:PORT] */
 	char host[256];                         /* from url: a name or a numeric address, no brackets */
-	uint16_t port;                          /* from url; 1883 by default */
+	uint16_t port;                          /* from url; 1883 by default, 8883 for mqtts */
+	bool tls;                               /* from url: mqtts:// */
+	char ca_file[CONFIG_PATH_SIZE];         /* "": the system's trust store */
+	char cert_file[CONFIG_PATH_SIZE];       /* "": no client certificate */
+	char key_file[CONFIG_PATH_SIZE];
 	char client_id[CONFIG_MQTT_NAME_SIZE];  /* "" : the host name */
 	char username[CONFIG_TOKEN_SIZE], password[CONFIG_TOKEN_SIZE];
 	char prefix[CONFIG_MQTT_TOPIC_SIZE];    /* topic prefix, may contain '/' */

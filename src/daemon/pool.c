@@ -327,14 +327,15 @@ int gw_pool_start(struct gateway *gw, char *why, size_t whylen)
 		.keepalive = c->keepalive, .clean_session = false,
 		.will_topic = will_topic, .will_payload = will ? will : "", .will_retain = true,
 		.backoff_min_ms = 500, .backoff_max_ms = 30000,
+		.tls = c->tls, .ca_file = c->ca_file[0] ? c->ca_file : NULL,
+		.cert_file = c->cert_file[0] ? c->cert_file : NULL, .key_file = c->key_file[0] ? c->key_file : NULL,
 	};
 
-	p->client = mqtt_client_new(&gw->loop, &mc, &pool_ops, p);
+	p->client = mqtt_client_open(&gw->loop, &mc, &pool_ops, p, why, whylen);
 	free(will);
 	if (!p->client) {
 		outbox_close(&p->events);
 		free(p);
-		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
 	gw->pool = p;

@@ -250,6 +250,8 @@ static void takeover_start(struct pool *p, struct pool_peer *e)
 		.host = c->host, .port = c->port, .client_id = e->client_id,
 		.username = c->username[0] ? c->username : NULL, .password = c->password[0] ? c->password : NULL,
 		.keepalive = c->keepalive, .clean_session = false, .no_reconnect = true,
+		.tls = c->tls, .ca_file = c->ca_file[0] ? c->ca_file : NULL,
+		.cert_file = c->cert_file[0] ? c->cert_file : NULL, .key_file = c->key_file[0] ? c->key_file : NULL,
 	};
 
 	e->handled = true;

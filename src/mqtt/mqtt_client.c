@@ -1,5 +1,6 @@
 #include "mqtt_client.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -13,11 +14,15 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mqtt_tls.h"
+#include "resolve.h"
 #include "util.h"
 
 enum state {
 	ST_BACKOFF,             /* waiting for the next attempt */
-	ST_CONNECTING,          /* TCP connect in progress */
+	ST_RESOLVING,           /* the broker's name is looked up, off the loop (resolve.c) */
+	ST_CONNECTING,          /* TCP connect to one of its addresses in progress */
+	ST_TLS,                 /* mqtts: the TLS handshake */
 	ST_CONNACK,             /* CONNECT sent, waiting for CONNACK */
 	ST_UP,
 };
@@ -45,9 +50,19 @@ struct mqtt_client {
 
 	enum state st;
 	struct loop_fd io;
-	struct loop_timer timer;        /* back-off, connect timeout, keepalive */
+	struct loop_timer timer;        /* back-off, lookup and connect timeouts, keepalive */
 	uint16_t gen;                   /* connection generation, in every ack handle */
 	uint16_t next_id;
+
+	struct resolve res;
+	struct addrinfo *addrs, *addr;  /* the broker's addresses; the one being tried */
+	char addr_text[INET6_ADDRSTRLEN];
+	char conn_error[128];           /* why the last address failed, for when none is left */
+
+	struct mqtt_tls_creds *creds;   /* mqtts: what every connection trusts and shows */
+	struct mqtt_tls *tls;           /* this connection's TLS session */
+	char tls_desc[96];              /* its protocol and ciphers, for the log */
+	char io_error[160];             /* why the last send or receive failed */
 
 	uint8_t *in;
 	size_t in_len, in_cap;
@@ -64,6 +79,59 @@ struct mqtt_client {
 
 static void arm(struct mqtt_client *c);
 static void drop(struct mqtt_client *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void drop_warn(struct mqtt_client *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* ---- the byte stream: TCP, or TLS over it ------------------------------- */
+
+/* Bytes sent (> 0), -EAGAIN, or another -errno with c->io_error set. */
+static ssize_t io_send(struct mqtt_client *c, const uint8_t *p, size_t n)
+{
+	ssize_t rc;
+
+	if (c->tls)
+		return mqtt_tls_send(c->tls, p, n, c->io_error, sizeof(c->io_error));
+	do {
+		rc = send(c->io.fd, p, n, MSG_NOSIGNAL);
+	} while (rc < 0 && errno == EINTR);
+	if (rc >= 0)
+		return rc;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -EAGAIN;
+	rc = -errno;
+	snprintf(c->io_error, sizeof(c->io_error), "send: %s", strerror((int)-rc));
+	return rc;
+}
+
+/* Bytes read (> 0), 0 when the broker closed, -EAGAIN, or another -errno
+ * with c->io_error set. */
+static ssize_t io_recv(struct mqtt_client *c, uint8_t *p, size_t n)
+{
+	ssize_t rc;
+
+	if (c->tls)
+		return mqtt_tls_recv(c->tls, p, n, c->io_error, sizeof(c->io_error));
+	do {
+		rc = recv(c->io.fd, p, n, 0);
+	} while (rc < 0 && errno == EINTR);
+	if (rc >= 0)
+		return rc;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return -EAGAIN;
+	rc = -errno;
+	snprintf(c->io_error, sizeof(c->io_error), "recv: %s", strerror((int)-rc));
+	return rc;
+}
+
+/* A send or receive failed (rc, with c->io_error): a TLS alert or a
+ * record that does not decrypt is said as a warning, a lost connection
+ * as what the broker being away normally is. */
+static void io_failed(struct mqtt_client *c, ssize_t rc)
+{
+	if (rc == -EPROTO)
+		drop_warn(c, "%s", c->io_error);
+	else
+		drop(c, "%s", c->io_error);
+}
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -93,17 +161,18 @@ static int out_reserve(struct mqtt_client *c, size_t n)
 	return 0;
 }
 
+/* Sends what it can of the output. The bytes at out_off stay where a TLS
+ * send that could not finish needs them again (mqtt_tls_send): they are
+ * only moved, never changed, until sent. */
 static void flush(struct mqtt_client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n = io_send(c, c->out + c->out_off, c->out_len - c->out_off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN || n == 0)
 			break;
 		if (n < 0) {
-			drop(c, "send: %s", strerror(errno));
+			io_failed(c, n);
 			return;
 		}
 		c->out_off += (size_t)n;
@@ -122,7 +191,7 @@ static int queue_bytes(struct mqtt_client *c, const uint8_t *p, size_t n)
 		return -ENOMEM;
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
-	if (c->io.fd >= 0 && c->st != ST_CONNECTING)
+	if (c->io.fd >= 0 && (c->st == ST_CONNACK || c->st == ST_UP))
 		flush(c);
 	return 0;
 }
@@ -136,6 +205,8 @@ static int queue_small(struct mqtt_client *c, ssize_t n, const uint8_t *p)
 
 static void close_io(struct mqtt_client *c)
 {
+	mqtt_tls_free(c->tls);
+	c->tls = NULL;
 	if (c->io.fd >= 0) {
 		int fd = c->io.fd;
 
@@ -148,14 +219,21 @@ static void close_io(struct mqtt_client *c)
 	c->ping_sent = 0;
 }
 
-static void drop(struct mqtt_client *c, const char *fmt, ...)
+static void free_addrs(struct mqtt_client *c)
+{
+	if (c->addrs)
+		freeaddrinfo(c->addrs);
+	c->addrs = c->addr = NULL;
+}
+
+PRINTF_LIKE(3, 0)
+static void vdrop(struct mqtt_client *c, bool warn, const char *fmt, va_list ap)
 {
 	bool was_up = c->st == ST_UP;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
-	va_end(ap);
+	resolve_cancel(c->loop, &c->res);
+	free_addrs(c);
 	close_io(c);
 	for (struct pub *p = c->pubs; p; p = p->next)
 		p->sent = false;
@@ -164,15 +242,38 @@ static void drop(struct mqtt_client *c, const char *fmt, ...)
 	if (was_up)
 		c->backoff_ms = c->backoff_min_ms;
 	if (c->no_reconnect) {
-		log_info("mqtt: %s:%u as %s: %s", c->host, (unsigned)c->port, c->client_id, c->last_error);
+		log_msg(warn ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u as %s: %s", c->host, (unsigned)c->port,
+			c->client_id, c->last_error);
 		loop_timer_cancel(c->loop, &c->timer);
 	} else {
-		log_msg(was_up ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u: %s; trying again in %u ms", c->host,
+		log_msg(was_up || warn ? LOG_LVL_WARN : LOG_LVL_INFO, "mqtt: %s:%u: %s; trying again in %u ms", c->host,
 			(unsigned)c->port, c->last_error, c->backoff_ms);
 		arm(c);
 	}
 	if (c->ops->down)
 		c->ops->down(c->ctx, c->last_error);
+}
+
+/* The connection attempt (or the connection) is over; the next one after
+ * the back-off. Logged as info while the broker is merely unreachable. */
+static void drop(struct mqtt_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdrop(c, false, fmt, ap);
+	va_end(ap);
+}
+
+/* The same, for what waiting will not mend (a certificate refused): a
+ * warning each time. */
+static void drop_warn(struct mqtt_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdrop(c, true, fmt, ap);
+	va_end(ap);
 }
 
 static void send_connect(struct mqtt_client *c)
@@ -205,6 +306,7 @@ static void send_connect(struct mqtt_client *c)
 		need += k.password.len;
 	}
 	c->st = ST_CONNACK;
+	loop_fd_mod(c->loop, &c->io, EPOLLIN);
 	buf = malloc(need);
 	n = buf ? mqtt_encode_connect(buf, need, &k) : -ENOMEM;
 	if (n < 0 || queue_bytes(c, buf, (size_t)n) < 0) {
@@ -215,47 +317,143 @@ static void send_connect(struct mqtt_client *c)
 	free(buf);
 }
 
+/* One step of the TLS handshake, each time the socket is ready the way
+ * GnuTLS asked for. */
+static void tls_step(struct mqtt_client *c)
+{
+	char why[sizeof(c->last_error)];
+	int rc = mqtt_tls_handshake(c->tls, why, sizeof(why));
+
+	if (rc == -EAGAIN) {
+		loop_fd_mod(c->loop, &c->io, mqtt_tls_want_write(c->tls) ? EPOLLOUT : EPOLLIN);
+		return;
+	}
+	if (rc < 0) {
+		drop_warn(c, "%s", why);
+		return;
+	}
+	mqtt_tls_describe(c->tls, c->tls_desc, sizeof(c->tls_desc));
+	send_connect(c);
+}
+
+/* TCP is up: TLS first for mqtts, else CONNECT at once. */
+static void start_session(struct mqtt_client *c)
+{
+	char why[sizeof(c->last_error)];
+
+	free_addrs(c);
+	c->tls_desc[0] = '\0';
+	if (!c->creds) {
+		send_connect(c);
+		return;
+	}
+	if (mqtt_tls_new(&c->tls, c->creds, c->io.fd, c->host, why, sizeof(why)) < 0) {
+		drop(c, "%s", why);
+		return;
+	}
+	c->st = ST_TLS;
+	tls_step(c);
+}
+
+/* The address of a, without the port, for messages. */
+static void addr_text(const struct addrinfo *a, char *buf, size_t len)
+{
+	const void *bin = NULL;
+
+	if (a->ai_family == AF_INET6)
+		bin = &((const struct sockaddr_in6 *)(const void *)a->ai_addr)->sin6_addr;
+	else if (a->ai_family == AF_INET)
+		bin = &((const struct sockaddr_in *)(const void *)a->ai_addr)->sin_addr;
+	if (!bin || !inet_ntop(a->ai_family, bin, buf, (socklen_t)len))
+		snprintf(buf, len, "an address of family %d", a->ai_family);
+}
+
+/* Starts a non-blocking connect to c->addr, or to the first address after
+ * it that does not fail at once; with none left, the attempt is over. */
+static void try_addresses(struct mqtt_client *c)
+{
+	for (; c->addr; c->addr = c->addr->ai_next) {
+		const struct addrinfo *a = c->addr;
+		int fd, one = 1;
+
+		addr_text(a, c->addr_text, sizeof(c->addr_text));
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(c->conn_error, sizeof(c->conn_error), "socket: %s", strerror(errno));
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS) {
+			snprintf(c->conn_error, sizeof(c->conn_error), "connect to %s: %s", c->addr_text, strerror(errno));
+			close(fd);
+			log_debug("mqtt: %s:%u: %s", c->host, (unsigned)c->port, c->conn_error);
+			continue;
+		}
+		if (loop_fd_add(c->loop, &c->io, fd, EPOLLOUT) < 0) {
+			close(fd);
+			snprintf(c->conn_error, sizeof(c->conn_error), "cannot watch the socket");
+			continue;
+		}
+		c->st = ST_CONNECTING;
+		arm(c);
+		return;
+	}
+	drop(c, "%s", c->conn_error);
+}
+
+/* The address being tried failed (why): the next, if there is one. */
+static void next_address(struct mqtt_client *c, const char *why)
+{
+	snprintf(c->conn_error, sizeof(c->conn_error), "connect to %s: %s", c->addr_text, why);
+	close_io(c);
+	if (c->addr)
+		c->addr = c->addr->ai_next;
+	if (c->addr)
+		log_debug("mqtt: %s:%u: %s; trying the next address", c->host, (unsigned)c->port, c->conn_error);
+	try_addresses(c);
+}
+
+static void on_resolved(struct resolve *r, int rc, int err, struct addrinfo *ai)
+{
+	struct mqtt_client *c = container_of(r, struct mqtt_client, res);
+
+	if (rc != 0) {
+		drop(c, "cannot resolve: %s", rc == EAI_SYSTEM ? strerror(err) : gai_strerror(rc));
+		return;
+	}
+	c->addrs = c->addr = ai;
+	snprintf(c->conn_error, sizeof(c->conn_error), "no address");
+	try_addresses(c);
+}
+
 static void start_connect(struct mqtt_client *c)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *ai = NULL;
 	char port[8];
-	int fd, rc;
+	int rc;
 
+	free_addrs(c);
+	snprintf(c->conn_error, sizeof(c->conn_error), "no address");
 	snprintf(port, sizeof(port), "%u", (unsigned)c->port);
+	/* An address needs no lookup: no thread, no wait. */
 	rc = getaddrinfo(c->host, port, &hints, &ai);
-	if (rc == EAI_NONAME) {
-		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-		rc = getaddrinfo(c->host, port, &hints, &ai);
+	if (rc == 0) {
+		c->addrs = c->addr = ai;
+		try_addresses(c);
+		return;
 	}
-	if (rc != 0) {
+	if (rc != EAI_NONAME) {
 		drop(c, "cannot resolve: %s", gai_strerror(rc));
 		return;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(ai);
-		drop(c, "socket: %s", strerror(errno));
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = resolve_start(c->loop, &c->res, c->host, port, &hints);
+	if (rc < 0) {
+		drop(c, "cannot resolve: %s", strerror(-rc));
 		return;
 	}
-	int one = 1;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	if (rc < 0 && errno != EINPROGRESS) {
-		int e = errno;
-
-		close(fd);
-		drop(c, "connect: %s", strerror(e));
-		return;
-	}
-	if (loop_fd_add(c->loop, &c->io, fd, EPOLLOUT) < 0) {
-		close(fd);
-		drop(c, "cannot watch the socket");
-		return;
-	}
-	c->st = ST_CONNECTING;
+	c->st = ST_RESOLVING;
 	arm(c);
 }
 
@@ -267,11 +465,10 @@ static void on_connected(struct mqtt_client *c)
 	if (getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err) {
-		drop(c, "connect: %s", strerror(err));
+		next_address(c, strerror(err));
 		return;
 	}
-	loop_fd_mod(c->loop, &c->io, EPOLLIN);
-	send_connect(c);
+	start_session(c);
 }
 
 /* ---- input -------------------------------------------------------------- */
@@ -321,8 +518,9 @@ static void handle(struct mqtt_client *c, const struct mqtt_packet *pk)
 		c->st = ST_UP;
 		c->backoff_ms = c->backoff_min_ms;
 		c->last_error[0] = '\0';
-		log_info("mqtt: connected to %s:%u as %s%s", c->host, (unsigned)c->port, c->client_id,
-			 pk->u.connack.session_present ? " (session resumed)" : "");
+		log_info("mqtt: connected to %s:%u as %s%s%s%s", c->host, (unsigned)c->port, c->client_id,
+			 pk->u.connack.session_present ? " (session resumed)" : "", c->tls ? ", TLS " : "",
+			 c->tls ? c->tls_desc : "");
 		arm(c);
 		if (c->ops->up)
 			c->ops->up(c->ctx, pk->u.connack.session_present);
@@ -391,18 +589,18 @@ static void on_readable(struct mqtt_client *c)
 			c->in = g;
 			c->in_cap = cap;
 		}
-		ssize_t n = recv(c->io.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		/* Until EAGAIN: TLS may hold decrypted bytes with none left on
+		 * the socket, and epoll would not say so. */
+		ssize_t n = io_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			return;
 		if (n == 0) {
 			drop(c, "the broker closed the connection");
 			return;
 		}
 		if (n < 0) {
-			drop(c, "recv: %s", strerror(errno));
+			io_failed(c, n);
 			return;
 		}
 		c->in_len += (size_t)n;
@@ -444,6 +642,10 @@ static void on_io(struct loop *l, struct loop_fd *h, uint32_t revents)
 		on_connected(c);
 		return;
 	}
+	if (c->st == ST_TLS) {
+		tls_step(c);
+		return;
+	}
 	if (revents & EPOLLOUT)
 		flush(c);
 	if (c->io.fd >= 0 && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
@@ -460,7 +662,11 @@ static void arm(struct mqtt_client *c)
 	case ST_BACKOFF:
 		loop_timer_set(c->loop, &c->timer, c->backoff_ms);
 		return;
-	case ST_CONNECTING:
+	case ST_RESOLVING:
+		loop_timer_set(c->loop, &c->timer, MQTT_CLIENT_RESOLVE_TIMEOUT_MS);
+		return;
+	case ST_CONNECTING: /* for each address; the handshakes share the last one's */
+	case ST_TLS:
 	case ST_CONNACK:
 		loop_timer_set(c->loop, &c->timer, MQTT_CLIENT_CONNECT_TIMEOUT_MS);
 		return;
@@ -488,9 +694,17 @@ static void on_timer(struct loop *l, struct loop_timer *t)
 		c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
 		start_connect(c);
 		return;
+	case ST_RESOLVING:
+		/* The thread carries on until the system resolver gives up; its
+		 * answer, if any, is dropped (resolve_cancel, in drop). */
+		drop(c, "no answer from the resolver within %d s", MQTT_CLIENT_RESOLVE_TIMEOUT_MS / 1000);
+		return;
 	case ST_CONNECTING:
+		next_address(c, "timed out");
+		return;
+	case ST_TLS:
 	case ST_CONNACK:
-		drop(c, c->st == ST_CONNECTING ? "connect timed out" : "no CONNACK");
+		drop(c, c->st == ST_TLS ? "TLS handshake timed out" : "no CONNACK");
 		return;
 	case ST_UP:
 		if (c->ping_sent && loop_now() - c->ping_sent >= c->keepalive * 1000ll) {
@@ -522,14 +736,16 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-struct mqtt_client *mqtt_client_new(struct loop *l, const struct mqtt_client_config *cfg,
-				    const struct mqtt_client_ops *ops, void *ctx)
+struct mqtt_client *mqtt_client_open(struct loop *l, const struct mqtt_client_config *cfg,
+				     const struct mqtt_client_ops *ops, void *ctx, char *why, size_t whylen)
 {
 	struct mqtt_client *c = calloc(1, sizeof(*c));
 	bool oom = false;
 
-	if (!c)
+	if (!c) {
+		snprintf(why, whylen, "out of memory");
 		return NULL;
+	}
 	c->loop = l;
 	c->ops = ops;
 	c->ctx = ctx;
@@ -539,7 +755,16 @@ struct mqtt_client *mqtt_client_new(struct loop *l, const struct mqtt_client_con
 	c->password = dup_or_null(cfg->password, &oom);
 	c->will_topic = dup_or_null(cfg->will_topic, &oom);
 	c->will_payload = dup_or_null(cfg->will_topic ? (cfg->will_payload ? cfg->will_payload : "") : NULL, &oom);
+	loop_fd_init(&c->io, on_io);
+	loop_timer_init(&c->timer, on_timer);
+	resolve_init(&c->res, on_resolved);
 	if (oom || !c->host || !c->client_id) {
+		snprintf(why, whylen, "out of memory");
+		mqtt_client_free(c);
+		return NULL;
+	}
+	/* The files are read here, once: a reconnect reads nothing. */
+	if (cfg->tls && mqtt_tls_creds_new(&c->creds, cfg->ca_file, cfg->cert_file, cfg->key_file, why, whylen) < 0) {
 		mqtt_client_free(c);
 		return NULL;
 	}
@@ -553,10 +778,19 @@ struct mqtt_client *mqtt_client_new(struct loop *l, const struct mqtt_client_con
 	c->backoff_ms = c->backoff_min_ms;
 	c->pubs_tail = &c->pubs;
 	c->next_id = 1;
-	loop_fd_init(&c->io, on_io);
-	loop_timer_init(&c->timer, on_timer);
 	c->st = ST_BACKOFF;
 	loop_timer_set(l, &c->timer, 0);
+	return c;
+}
+
+struct mqtt_client *mqtt_client_new(struct loop *l, const struct mqtt_client_config *cfg,
+				    const struct mqtt_client_ops *ops, void *ctx)
+{
+	char why[256];
+	struct mqtt_client *c = mqtt_client_open(l, cfg, ops, ctx, why, sizeof(why));
+
+	if (!c)
+		log_error("mqtt: %s", why);
 	return c;
 }
 
@@ -569,10 +803,15 @@ void mqtt_client_free(struct mqtt_client *c)
 		static const uint8_t disconnect[2] = { MQTT_DISCONNECT << 4, 0 };
 
 		flush(c);
-		if (c->out_off == c->out_len)
-			(void)!send(c->io.fd, disconnect, sizeof(disconnect), MSG_NOSIGNAL);
+		if (c->io.fd >= 0 && c->out_off == c->out_len)
+			(void)io_send(c, disconnect, sizeof(disconnect));
+		if (c->tls)
+			mqtt_tls_bye(c->tls);
 	}
+	resolve_cancel(c->loop, &c->res);
+	free_addrs(c);
 	close_io(c);
+	mqtt_tls_creds_free(c->creds);
 	loop_timer_cancel(c->loop, &c->timer);
 	while (c->pubs) {
 		struct pub *p = c->pubs;

@@ -8,9 +8,13 @@
  * point is why this is not libmosquitto: its 2.0 handle__publish sends
  * the PUBACK before on_message runs.
  *
- * One connection, no thread, nothing blocks, with one exception: a
- * broker given by host name is resolved with getaddrinfo() at each
- * connection attempt (numeric addresses never touch the resolver).
+ * One connection, and nothing blocks the loop: a broker given by host
+ * name is looked up at each connection attempt in a thread of its own
+ * (src/base/resolve.c; a numeric address needs none), and its addresses
+ * are tried in turn. With tls (mqtts://) the connection is TLS (GnuTLS,
+ * mqtt_tls.c), handshake and records non-blocking too, and the broker's
+ * certificate must chain to ca_file (or the system's trust store) and
+ * name the host (or address) of the URL.
  */
 #ifndef SMSGATE_MQTT_CLIENT_H
 #define SMSGATE_MQTT_CLIENT_H
@@ -23,7 +27,8 @@
 #include "mqtt_codec.h"
 
 #define MQTT_CLIENT_PACKET_MAX (256 * 1024)     /* the largest packet we take from the broker */
-#define MQTT_CLIENT_CONNECT_TIMEOUT_MS 10000    /* TCP connect plus CONNACK */
+#define MQTT_CLIENT_CONNECT_TIMEOUT_MS 10000    /* TCP connect (each address), plus TLS and CONNACK */
+#define MQTT_CLIENT_RESOLVE_TIMEOUT_MS 10000    /* a host name's lookup */
 
 struct mqtt_client_config {
 	const char *host;               /* a name, an IPv4 or an IPv6 address */
@@ -37,6 +42,10 @@ struct mqtt_client_config {
 	bool will_retain;
 	unsigned backoff_min_ms, backoff_max_ms; /* between connection attempts */
 	bool no_reconnect;              /* one connection only: after ops->down, nothing until freed */
+	/* mqtts: TLS; the files (PEM) are read by mqtt_client_open, once. */
+	bool tls;
+	const char *ca_file;            /* the CAs to trust; NULL: the system's trust store */
+	const char *cert_file, *key_file; /* our client certificate and its key, both or neither */
 };
 
 struct mqtt_client_ops {
@@ -55,9 +64,17 @@ struct mqtt_client_ops {
 
 struct mqtt_client;
 
-/* Copies cfg's strings. Connects at once (on the loop). */
+/* Copies cfg's strings, reads the TLS files. Connects at once (on the
+ * loop). NULL with the reason in why: out of memory, a TLS file unusable
+ * (not PEM, a key that is not the certificate's, no CA at all), or tls in
+ * a build without it (mqtt_client_tls_available). */
+struct mqtt_client *mqtt_client_open(struct loop *l, const struct mqtt_client_config *cfg,
+				     const struct mqtt_client_ops *ops, void *ctx, char *why, size_t whylen);
+/* mqtt_client_open, with the reason of a NULL logged as an error. */
 struct mqtt_client *mqtt_client_new(struct loop *l, const struct mqtt_client_config *cfg,
 				    const struct mqtt_client_ops *ops, void *ctx);
+/* Whether this build has mqtts:// (GnuTLS; -DSMSGATE_MQTT_TLS). */
+bool mqtt_client_tls_available(void);
 /* Sends DISCONNECT when connected (the broker then drops the will),
  * closes and frees. Unacknowledged publishes are forgotten. */
 void mqtt_client_free(struct mqtt_client *c);

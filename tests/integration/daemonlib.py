@@ -46,9 +46,9 @@ def drop(outgoing, tmpdir, name, data):
 class Daemon:
     """smsgated in the foreground on conf; stdout and stderr appended to
     workdir/smsgated.log (log() is this run's part). user: run as that
-    user (setpriv), group nogroup."""
+    user (setpriv), group nogroup. env: its environment (None: ours)."""
 
-    def __init__(self, conf, workdir, user=None):
+    def __init__(self, conf, workdir, user=None, env=None):
         self.log_path = os.path.join(workdir, "smsgated.log")
         self.log_file = open(self.log_path, "ab")
         self.start_at = os.path.getsize(self.log_path)
@@ -56,7 +56,7 @@ class Daemon:
         if user:
             cmd = ["setpriv", "--reuid=" + user, "--regid=65534", "--clear-groups"] + cmd
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                     stderr=self.log_file)
+                                     stderr=self.log_file, env=env)
 
     def log(self):
         return read(self.log_path).decode(errors="replace")[self.start_at:]

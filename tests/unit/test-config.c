@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -470,10 +472,19 @@ static void test_mqtt(void **state)
 		const char *err;
 	} bad[] = {
 		{ "[mqtt]\nprefix = x\n", "t.conf:5: [mqtt] has no url" },
+#ifndef SMSGATE_MQTT_TLS
 		{ "[mqtt]\nurl = mqtts://b\n",
 		  "t.conf:6: url: mqtts:// (TLS) is not supported in this build; use mqtt:// on a trusted network or "
 		  "through a TLS tunnel (docs/mqtt.md)" },
 		{ "[mqtt]\nurl = http://b\n", "t.conf:6: url: \"http://b\" is not mqtt://HOST[:PORT]" },
+#else
+		{ "[mqtt]\nurl = http://b\n",
+		  "t.conf:6: url: \"http://b\" is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT]" },
+		{ "[mqtt]\nurl = mqtts://b:0\n", "t.conf:6: url: bad port in mqtts://b:0" },
+		{ "[mqtt]\nurl = mqtts://\n", "t.conf:6: url: no host in mqtts://" },
+		{ "[mqtt]\nurl = mqtts:/b\n",
+		  "t.conf:6: url: \"mqtts:/b\" is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT]" },
+#endif
 		{ "[mqtt]\nurl = mqtt://b:0\n", "t.conf:6: url: bad port in mqtt://b:0" },
 		{ "[mqtt]\nurl = mqtt://b:1883/x\n", "t.conf:6: url: bad port in mqtt://b:1883/x" },
 		{ "[mqtt]\nurl = mqtt://\n", "t.conf:6: url: no host in mqtt://" },
@@ -516,11 +527,110 @@ static void test_mqtt(void **state)
 	assert_int_equal(cfg.mqtt.port, 1883);
 	assert_string_equal(cfg.mqtt.prefix, "site/sms");
 	assert_string_equal(cfg.mqtt.gateway, "home");
+	assert_false(cfg.mqtt.tls);
+	assert_string_equal(cfg.mqtt.ca_file, "");
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "%s", bad[i].lines);
 		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
 		assert_string_equal(err, bad[i].err);
 	}
+}
+
+/* ca_file, cert_file and key_file: files that must be there when the
+ * config is read; TLS keys need mqtts:// and a certificate its key. */
+static void test_mqtt_tls(void **state)
+{
+	char dir[] = "/tmp/test-config-tls-XXXXXX", ca[64], crt[64], key[64], text[1024], want[512], err[256];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(crt, sizeof(crt), "%s/gw.pem", dir);
+	snprintf(key, sizeof(key), "%s/gw.key", dir);
+	/* the parser only looks for the files; their content is the client's */
+	for (const char *f = ca; f; f = f == ca ? crt : f == crt ? key : NULL) {
+		fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+
+#ifdef SMSGATE_MQTT_TLS
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtts://broker.example.org\n");
+	assert_true(cfg.mqtt.tls);
+	assert_string_equal(cfg.mqtt.host, "broker.example.org");
+	assert_int_equal(cfg.mqtt.port, 8883);
+	assert_string_equal(cfg.mqtt.ca_file, "");
+	assert_string_equal(cfg.mqtt.cert_file, "");
+	assert_parses(MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtts://[::1]:18883/\n");
+	assert_true(cfg.mqtt.tls);
+	assert_string_equal(cfg.mqtt.host, "::1");
+	assert_int_equal(cfg.mqtt.port, 18883);
+	/* the keys may come before the url */
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nca_file = %s\ncert_file = %s\nkey_file = \"%s\"\n"
+		 "url = mqtts://127.0.0.1\n", ca, crt, key);
+	assert_parses(text);
+	assert_true(cfg.mqtt.tls);
+	assert_int_equal(cfg.mqtt.port, 8883);
+	assert_string_equal(cfg.mqtt.ca_file, ca);
+	assert_string_equal(cfg.mqtt.cert_file, crt);
+	assert_string_equal(cfg.mqtt.key_file, key);
+	/* the system's trust store and a client certificate */
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtts://b\ncert_file = %s\nkey_file = %s\n", crt,
+		 key);
+	assert_parses(text);
+	assert_string_equal(cfg.mqtt.ca_file, "");
+	assert_string_equal(cfg.mqtt.key_file, key);
+#define TLS_URL "mqtts://b"
+#else
+#define TLS_URL "mqtt://b" /* the file checks hold in every build */
+#endif
+
+	/* [mqtt] on line 5, url on 6, the key under test on 7 */
+	static const struct {
+		const char *key, *value, *err;
+	} bad[] = {
+		{ "ca_file", "/nonexistent/ca.pem", "t.conf:7: ca_file: /nonexistent/ca.pem: No such file or directory" },
+		{ "cert_file", "/nonexistent/gw.pem", "t.conf:7: cert_file: /nonexistent/gw.pem: No such file or directory" },
+		{ "key_file", "/", "t.conf:7: key_file: / is not a file" },
+		{ "ca_file", "/dev/null", "t.conf:7: ca_file: /dev/null is not a file" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = " TLS_URL "\n%s = %s\n", bad[i].key,
+			 bad[i].value);
+		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, bad[i].err);
+	}
+#ifdef SMSGATE_MQTT_TLS
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtts://b\ncert_file = %s\n", crt);
+	assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:7: [mqtt] has cert_file but no key_file: a client certificate needs both");
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtts://b\nca_file = %s\nkey_file = %s\n", ca,
+		 key);
+	assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:8: [mqtt] has key_file but no cert_file: a client certificate needs both");
+#endif
+	/* TLS keys without TLS: a mistake, said where it is */
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = mqtt://b\nprefix = p\nca_file = %s\n", ca);
+	assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:8: [mqtt] ca_file is for TLS, and url is not mqtts://");
+	snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\ncert_file = %s\nkey_file = %s\nurl = mqtt://b\n", crt,
+		 key);
+	assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:6: [mqtt] cert_file is for TLS, and url is not mqtts://");
+	/* a file we may not read (root reads everything: nothing to see then) */
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(key, 0), 0);
+		snprintf(text, sizeof(text), MIN_GATEWAY MIN_MODEM "[mqtt]\nurl = " TLS_URL "\nkey_file = %s\n", key);
+		assert_int_equal(parse(text, err, sizeof(err)), -EINVAL);
+		snprintf(want, sizeof(want), "t.conf:7: key_file: %s: Permission denied", key);
+		assert_string_equal(err, want);
+	}
+	unlink(ca);
+	unlink(crt);
+	unlink(key);
+	rmdir(dir);
 }
 
 static void test_errors(void **state)
@@ -789,6 +899,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_mqtt),
+		cmocka_unit_test(test_mqtt_tls),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_design_example),
 		cmocka_unit_test(test_every_key),

@@ -31,8 +31,8 @@ class Broker:
         self.port = free_port()
         self.conf = os.path.join(workdir, "mosquitto.conf")
         with open(self.conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous true\nlog_dest file %s\nlog_type all\n"
-                    % (self.port, os.path.join(workdir, "mosquitto.log")))
+            f.write(self.listeners() + "allow_anonymous true\nlog_dest file %s\nlog_type all\n"
+                    % os.path.join(workdir, "mosquitto.log"))
             if os.geteuid() == 0:
                 # as root it would switch to the mosquitto user, who may not write its log or store here
                 f.write("user root\n")
@@ -47,15 +47,27 @@ class Broker:
         self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        def up():
+        def up(port):
             if self.proc.poll() is not None:
                 raise AssertionError("mosquitto exited: " + self.log())
             try:
-                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                socket.create_connection(("127.0.0.1", port), 1).close()
                 return True
             except OSError:
                 return False
-        wait_for(up, TIMEOUT, "mosquitto listening")
+        for port in self.ports():
+            wait_for(lambda: up(port), TIMEOUT, "mosquitto listening on %d" % port)
+
+    # A broker with other listeners (TLS: test_mqtts.py) overrides these three.
+    def listeners(self):
+        return "listener %d 127.0.0.1\n" % self.port
+
+    def ports(self):
+        return [self.port]
+
+    def client_args(self):
+        """How mosquitto_pub and mosquitto_sub reach the broker."""
+        return ["-h", "127.0.0.1", "-p", str(self.port)]
 
     def log(self):
         try:
@@ -71,15 +83,14 @@ class Broker:
     def pub(self, topic, *payloads):
         """mosquitto_pub -q 1, one message per payload (-l: a line each)."""
         data = "".join(p + "\n" for p in payloads).encode()
-        r = subprocess.run([PUB, "-h", "127.0.0.1", "-p", str(self.port), "-q", "1", "-t", topic, "-l"],
+        r = subprocess.run([PUB] + self.client_args() + ["-q", "1", "-t", topic, "-l"],
                            input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
         if r.returncode != 0:
             raise AssertionError("mosquitto_pub: %r" % r.stderr)
 
     def retained(self, topic):
         """The retained message of topic, read by mosquitto_sub (None: none)."""
-        r = subprocess.run([SUB, "-h", "127.0.0.1", "-p", str(self.port), "-t", topic, "-C", "1", "-W", "1",
-                            "--retained-only"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+        r = subprocess.run([SUB] + self.client_args() + ["-t", topic, "-C", "1", "-W", "1", "--retained-only"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
         return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else None
 
 
@@ -89,8 +100,8 @@ class Watcher:
     def __init__(self, broker, topic):
         self.lines = []
         self.lock = threading.Lock()
-        self.proc = subprocess.Popen([SUB, "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-v", "-t",
-                                      topic], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([SUB] + broker.client_args() + ["-q", "1", "-v", "-t", topic],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -113,8 +124,14 @@ class Watcher:
 
 
 class Gateway:
-    def __init__(self, test, name, broker, *sim_args, mqtt=()):
+    """url, mqtt: the [mqtt] url (default: the broker's plain listener) and
+    more lines of that section; extra: more lines after it (sections);
+    env: smsgated's environment; wait: for the subscription at each start
+    (False: a gateway that is not meant to connect)."""
+
+    def __init__(self, test, name, broker, *sim_args, url=None, mqtt=(), extra=(), env=None, wait=True):
         self.test, self.name, self.broker = test, name, broker
+        self.env, self.wait = env, wait
         self.dir = os.path.join(test.dir, name)
         self.spool = os.path.join(self.dir, "spool")
         self.conf = os.path.join(self.dir, "smsgate.conf")
@@ -125,13 +142,15 @@ class Gateway:
             f.write("\n".join([
                 "[gateway]", "spool = " + self.spool, "log_level = debug", "retry_base = 1", "",
                 "[modem a]", "device = " + self.sim.link, "poll_interval = 1", "",
-                "[mqtt]", "url = mqtt://127.0.0.1:%d" % broker.port, "client_id = " + name, "keepalive = 5",
-            ] + list(mqtt)) + "\n")
+                "[mqtt]", "url = " + (url or "mqtt://127.0.0.1:%d" % broker.port), "client_id = " + name,
+                "keepalive = 5",
+            ] + list(mqtt) + [""] + list(extra)) + "\n")
         self.start()
 
     def start(self):
-        self.daemon = Daemon(self.conf, self.dir)
-        self.wait_subscribed(True)
+        self.daemon = Daemon(self.conf, self.dir, env=self.env)
+        if self.wait:
+            self.wait_subscribed(True)
 
     def status(self):
         try:
@@ -192,8 +211,8 @@ class PoolTest(unittest.TestCase):
         self.broker = Broker(self.dir)
         self.addCleanup(self.broker.stop)
 
-    def gateway(self, name, *sim_args, mqtt=()):
-        g = Gateway(self, name, self.broker, *sim_args, mqtt=mqtt)
+    def gateway(self, name, *sim_args, **kw):
+        g = Gateway(self, name, self.broker, *sim_args, **kw)
         self.addCleanup(g.stop)
         return g
 

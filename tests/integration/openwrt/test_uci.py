@@ -299,6 +299,14 @@ config mqtt
         self.good("config gateway\n\toption spool /s\nconfig mqtt\n\toption enabled 0\n\toption url mqtt://b\n",
                   HEADER + "[gateway]\nspool = /s\n")
 
+    def test_mqtt_tls(self):
+        # mqtts:// and its files (a package built with SMSGATE_MQTT_TLS)
+        self.good("config gateway\n\toption spool /s\nconfig mqtt\n\toption url 'mqtts://broker.example.org'\n"
+                  "\toption ca_file '/etc/smsgate/ca.pem'\n\toption cert_file '/etc/smsgate/gw.pem'\n"
+                  "\toption key_file '/etc/smsgate/gw.key'\n",
+                  HEADER + "[gateway]\nspool = /s\n\n[mqtt]\nurl = mqtts://broker.example.org\n"
+                  "ca_file = /etc/smsgate/ca.pem\ncert_file = /etc/smsgate/gw.pem\nkey_file = /etc/smsgate/gw.key\n")
+
     def test_structure_errors_refused(self):
         gw = "config gateway\n\toption spool /srv/s\n"
         self.refused(gw + "config gateway\n", "second config gateway")
