@@ -11,6 +11,8 @@ int loop_init(struct loop *l)
 {
 	l->stop = false;
 	l->timers = NULL;
+	l->round = NULL;
+	l->round_n = l->round_i = 0;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd < 0 ? -errno : 0;
 }
@@ -69,6 +71,12 @@ void loop_fd_del(struct loop *l, struct loop_fd *h)
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->fd, NULL);
 	h->fd = -1;
 	h->events = 0;
+	/* Its owner may free it once we return: nothing later in this round
+	 * may reach it. */
+	for (int i = l->round_i + 1; i < l->round_n; i++) {
+		if (l->round[i].data.ptr == h)
+			l->round[i].data.ptr = NULL;
+	}
 }
 
 void loop_timer_init(struct loop_timer *t, void (*cb)(struct loop *, struct loop_timer *))
@@ -140,13 +148,17 @@ int loop_once(struct loop *l, int max_wait_ms)
 	n = epoll_wait(l->epfd, ev, LOOP_EVENTS_PER_ROUND, wait);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
-	for (int i = 0; i < n && !l->stop; i++) {
-		struct loop_fd *h = ev[i].data.ptr;
+	l->round = ev;
+	l->round_n = n;
+	for (l->round_i = 0; l->round_i < n && !l->stop; l->round_i++) {
+		struct loop_fd *h = ev[l->round_i].data.ptr;
 
-		/* An earlier callback in this round may have unregistered it. */
-		if (h->fd >= 0)
-			h->cb(l, h, ev[i].events);
+		/* NULL: an earlier callback in this round unregistered it */
+		if (h)
+			h->cb(l, h, ev[l->round_i].events);
 	}
+	l->round = NULL;
+	l->round_n = l->round_i = 0;
 	loop_fire_timers(l);
 	return 0;
 }

@@ -24,10 +24,16 @@ struct loop_timer {
 	void (*cb)(struct loop *l, struct loop_timer *t);
 };
 
+struct epoll_event;
+
 struct loop {
 	int epfd;
 	bool stop;
 	struct loop_timer *timers;
+	/* The round being dispatched: loop_fd_del clears a handle's later
+	 * events in it, since its owner may be freed right after. */
+	struct epoll_event *round;
+	int round_n, round_i;
 };
 
 int loop_init(struct loop *l);
