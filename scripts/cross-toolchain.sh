@@ -106,8 +106,8 @@ make_sysroot() { # ARCH
 # ---- the 24KEc: static musl, soft-float ----------------------------------
 T24=$cache/24kec
 # Static only, so no abicalls: the calls through $gp and the GOT that
-# shared code needs cost a static program 7% of its size in MIPS32 code
-# and more in MIPS16e (docs/BENCHMARKS.md, "Size and memory").
+# shared code needs make MIPS16e code a fifth bigger (docs/BENCHMARKS.md,
+# "Size and memory").
 CFLAGS_24KEC="-msoft-float -march=mips32r2 -mtune=24kc -Os -fno-pie -mno-abicalls"
 # MIPS16e (the 24KEc has it): 16-bit encodings of the common
 # instructions, about a third smaller. OpenWrt builds its 24Kc packages
@@ -316,15 +316,15 @@ write_mips16_cc() {
 	chmod +x "$T24/bin/mips16-cc"
 }
 
-# Objects of ARCHIVE that define a function (or code label) another object
+# Objects of the ARCHIVEs that define a function (or code label) another object
 # defines in the other mode (a weak MIPS16e stand-in and the real MIPS32
 # one, say: musl's weak_alias(dummy, ...)). ld can mark the symbol with
 # the mode of the definition it dropped (seen with binutils 2.40): without
 # abicalls it then refuses the call ("jump to a non-word-aligned
 # address"), with abicalls the call would enter the function in the wrong
 # mode at run time. Prints the objects, nothing when there is none.
-mode_conflicts() { # ARCHIVE
-	mipsel-linux-gnu-readelf -sW "$1" 2>/dev/null | awk '
+mode_conflicts() { # ARCHIVE...
+	mipsel-linux-gnu-readelf -sW "$@" 2>/dev/null | awk '
 	/^File: / { f = $2; sub(/.*\(/, "", f); sub(/\)$/, "", f); next }
 	{ m = sub(/ \[MIPS16\]/, "") ? 16 : 32 }
 	($4 == "FUNC" || $4 == "NOTYPE") && $7 != "UND" && ($5 == "GLOBAL" || $5 == "WEAK") {
@@ -448,6 +448,12 @@ make_24kec() {
 		"$MIPS16 -ffunction-sections -fdata-sections" \
 		"--disable-dauth --disable-bauth --disable-postprocessor --disable-httpupgrade --enable-poll=no
 		--disable-sendfile --disable-thread-names"
+	# And no function in two modes across the libraries either.
+	d=$(mode_conflicts "$T24"/lib/*.a)
+	if [ -n "$d" ]; then
+		echo "cross-toolchain: functions defined in both MIPS16e and MIPS32:" $d >&2
+		return 1
+	fi
 	rm -rf "$T24/build"
 	touch "$T24/.done"
 }
