@@ -294,17 +294,16 @@ GUEST_SIZE = 1 << 32
 
 
 def guest_rss(pid):
-    """Rss, anonymous and file-backed KiB of the guest's mappings in qemu
-    process PID (smaps: every mapping from GUEST_BASE to GUEST_BASE + 4 GiB)."""
+    """Rss, anonymous and file KiB of the guest's mappings in qemu process
+    PID (smaps: every mapping from GUEST_BASE to GUEST_BASE + 4 GiB)."""
     tot = {"Rss": 0, "Anonymous": 0, "File": 0, "mappings": 0}
-    inside = file_backed = False
+    inside = False
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
             m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$", line)
             if m:
                 start, end = int(m.group(1), 16), int(m.group(2), 16)
                 inside = start >= GUEST_BASE and end <= GUEST_BASE + GUEST_SIZE
-                file_backed = m.group(3) != "0"
                 if inside:
                     tot["mappings"] += 1
                     if m.group(4).startswith("/usr/lib"):
@@ -313,12 +312,11 @@ def guest_rss(pid):
             if not inside:
                 continue
             k, _, v = line.partition(":")
-            if k == "Rss":
-                tot["Rss"] += int(v.split()[0])
-                if file_backed:
-                    tot["File"] += int(v.split()[0])
-            elif k == "Anonymous":
-                tot["Anonymous"] += int(v.split()[0])
+            if k in ("Rss", "Anonymous"):
+                tot[k] += int(v.split()[0])
+    # As RssFile: pages of files still shared with the page cache (a
+    # written page of a private file mapping is anonymous).
+    tot["File"] = tot["Rss"] - tot["Anonymous"]
     return tot
 
 
