@@ -17,6 +17,9 @@ gammu-smsd and Kannel's bearerbox (docs/BENCHMARKS.md, "Size and memory").
       with QUEUED files in its outbox behind a deregistered modem), of
       Kannel's bearerbox and smsbox idle (bench/http's configuration:
       loopback SMSC, no modem needed).
+  size.py rss-native SMSGATED
+      the same for a program of this machine (the static x86_64 build of
+      bench/size/static-x86_64.sh), from /proc/PID/status.
   size.py rss-guest SMSGATED TOUCH QEMU-ARGS...
       resident memory of a MIPS smsgated run under qemu-user (QEMU-ARGS:
       "qemu-mipsel -cpu 24KEc"), idle and with QUEUED messages as for
@@ -344,22 +347,22 @@ def calibrate(touch, qemu):
     return seen
 
 
-def cmd_rss_guest(args):
+def rss_idle_queued(smsgated, wrap, reader, what):
+    """smsgated (under WRAP) against the simulator: READER(pid) idle, then
+    with QUEUED messages in queue/ behind a deregistered modem, as
+    bench_queue.py rss does for x86_64."""
     import bench_queue
-    smsgated, touch, qemu = args[0], args[1], args[2:]
-    res = {"bench": "rss-guest", "qemu": " ".join(qemu), "binary": smsgated}
-    res["calibration"] = calibrate(touch, qemu)
+    res = {}
     bench_queue.SMSGATED = smsgated
     b = Bench()
     try:
         sim = b.sim()
-        p = b.smsgated([sim], wrap=qemu_argv(qemu))
+        p = b.smsgated([sim], wrap=wrap)
         wait_for(lambda: os.path.exists(os.path.join(b.spool, "status.json")), 60, "status.json")
         time.sleep(SETTLE)
-        res["idle"] = guest_rss(p.p.pid)
-        res["qemu_process"] = rss_of(p.p.pid)
-        print("smsgated idle (guest): %s KiB; the qemu process in all: %s KiB" % (res["idle"], res["qemu_process"]),
-              flush=True)
+        res["idle"] = reader(p.p.pid)
+        res["process"] = rss_of(p.p.pid)
+        print("smsgated idle (%s): %s KiB; /proc/PID/status: %s KiB" % (what, res["idle"], res["process"]), flush=True)
         if QUEUED:
             sim.ctl("deregister")
 
@@ -379,13 +382,27 @@ def cmd_rss_guest(args):
             time.sleep(SETTLE)
             with open(os.path.join(b.spool, "status.json")) as f:
                 res["status_queued"] = json.load(f).get("queued")
-            res["queued"] = guest_rss(p.p.pid)
+            res["queued"] = reader(p.p.pid)
             res["queued_n"] = QUEUED
-            print("smsgated with %d queued (status.json says %s), guest: %s KiB" % (
-                QUEUED, res["status_queued"], res["queued"]), flush=True)
-        print("RESULT " + json.dumps(res), flush=True)
+            print("smsgated with %d queued (status.json says %s), %s: %s KiB" % (
+                QUEUED, res["status_queued"], what, res["queued"]), flush=True)
     finally:
         b.close()
+    return res
+
+
+def cmd_rss_guest(args):
+    smsgated, touch, qemu = args[0], args[1], args[2:]
+    res = {"bench": "rss-guest", "qemu": " ".join(qemu), "binary": smsgated}
+    res["calibration"] = calibrate(touch, qemu)
+    res.update(rss_idle_queued(smsgated, qemu_argv(qemu), guest_rss, "guest"))
+    print("RESULT " + json.dumps(res), flush=True)
+
+
+def cmd_rss_native(smsgated):
+    res = {"bench": "rss-native", "binary": smsgated}
+    res.update(rss_idle_queued(smsgated, (), rss_of, "native"))
+    print("RESULT " + json.dumps(res), flush=True)
 
 
 def main():
@@ -401,6 +418,8 @@ def main():
         cmd_rss_bearerbox()
     elif what == "map" and len(sys.argv) == 3:
         cmd_map(sys.argv[2])
+    elif what == "rss-native" and len(sys.argv) == 3:
+        cmd_rss_native(sys.argv[2])
     elif what == "rss-guest" and len(sys.argv) > 4:
         cmd_rss_guest(sys.argv[2:])
     else:
