@@ -77,8 +77,10 @@ cross_build() { # TARGET
 	24kec)
 		cc=$tc/24kec/bin/mipsel-24kec-gcc bu=mipsel-linux-gnu
 		pc=$tc/24kec/lib/pkgconfig
-		# Flash is small: unused functions of smsgate and the libraries go.
-		cflags="-ffunction-sections -fdata-sections"
+		# Flash is small: unused functions of smsgate and the libraries
+		# go, and the code is MIPS16e like the toolchain's libraries
+		# (docs/cross.md, "Size").
+		cflags="-ffunction-sections -fdata-sections -mips16 -minterlink-mips16"
 		ldflags="-Wl,--gc-sections"
 		emu="qemu-mipsel;-cpu;24KEc"
 		;;

@@ -3,8 +3,8 @@
 # Kannel's bearerbox (docs/BENCHMARKS.md, "Size and memory").
 #
 #   bench/size/run.sh              # sizes and resident memory
-#   bench/size/run.sh sizes        # or one of the phases: sizes rss
-#   QUEUED=10000 SETTLE=2 bench/size/run.sh rss
+#   bench/size/run.sh sizes        # or some of the phases: sizes rss rss-guest rss-static variants
+#   QUEUED=10000 SETTLE=2 bench/size/run.sh rss rss-guest rss-static
 #
 # sizes: smsgated for x86_64 (MinSizeRel, Debian's shared libraries), mipsel
 #        (MinSizeRel, glibc, Debian's mipsel libraries) and the 24KEc
@@ -13,15 +13,24 @@
 #        missing, without running their tests); smsd, gammu-smsd, bearerbox
 #        and smsbox as Debian ships them. Stripped with the target's strip,
 #        xz -9e; libraries besides glibc, found through DT_NEEDED.
-# rss:   x86_64 only (qemu's own memory would swamp a MIPS figure):
-#        smsgated and smsd through bench/queue/bench_queue.py rss, gammu-smsd
-#        and Kannel (bearerbox + smsbox) through bench/size/size.py.
+# rss:   on x86_64: smsgated and smsd through bench/queue/bench_queue.py
+#        rss, gammu-smsd and Kannel (bearerbox + smsbox) through
+#        bench/size/size.py.
+# rss-guest: the static 24KEc smsgated (stripped) under qemu-mipsel, idle
+#        and with QUEUED messages: the guest's resident pages, read from
+#        qemu's smaps in the range where it keeps the guest's memory
+#        (size.py rss-guest), after a calibration with bench/size/touch.c.
+# rss-static: the same natively, for a static x86_64 smsgated built like the
+#        24KEc one (musl-gcc, libmicrohttpd without TLS, json-c;
+#        bench/size/static-x86_64.sh).
+# variants: the 24KEc smsgated with one size measure of the toolchain
+#        undone at a time (bench/size/variants.sh); takes ~15 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
 . scripts/deps.sh
 smsgate_need $SMSGATE_BUILD_PKGS $SMSGATE_CROSS_PKGS smstools gammu-smsd kannel time python3
-phases=${*:-sizes rss}
+phases=${*:-sizes rss rss-guest rss-static}
 QUEUED=${QUEUED:-10000}
 export QUEUED SETTLE=${SETTLE:-2}
 BUILD=${BUILD:-build/size-x86_64}
@@ -63,8 +72,26 @@ for ph in $phases; do
 		"$PY" bench/size/size.py rss-gammu
 		"$PY" bench/size/size.py rss-bearerbox
 		;;
+	rss-guest)
+		[ -x build/cross-24kec/src/daemon/smsgated ] || SMSGATE_CROSS_BUILD_ONLY=1 bash scripts/cross.sh 24kec >/dev/null
+		tc=$(bash scripts/cross-toolchain.sh --dir)
+		mipsel-linux-gnu-strip --strip-all -o "$BUILD/smsgated-24kec" build/cross-24kec/src/daemon/smsgated
+		"$tc/24kec/bin/mipsel-24kec-gcc" -Os -Wall -o "$BUILD/touch-24kec" bench/size/touch.c
+		echo "== resident memory (KiB), 24KEc static under qemu-user: the guest's pages"
+		"$PY" bench/size/size.py rss-guest "$top/$BUILD/smsgated-24kec" "$top/$BUILD/touch-24kec" qemu-mipsel -cpu 24KEc
+		;;
+	rss-static)
+		static=$(bash bench/size/static-x86_64.sh)
+		echo "== resident memory (KiB), static x86_64 (musl) build, natively: $(stat -c %s "$static") bytes stripped"
+		"$PY" bench/size/size.py rss-native "$static"
+		;;
+	variants)
+		[ -x build/cross-24kec/src/daemon/smsgated ] || SMSGATE_CROSS_BUILD_ONLY=1 bash scripts/cross.sh 24kec >/dev/null
+		echo "== the 24KEc smsgated with one size measure undone at a time (bytes)"
+		bash bench/size/variants.sh
+		;;
 	*)
-		echo "unknown phase $ph (sizes, rss)" >&2
+		echo "unknown phase $ph (sizes, rss, rss-guest, rss-static, variants)" >&2
 		exit 2
 		;;
 	esac

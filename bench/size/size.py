@@ -7,11 +7,29 @@ gammu-smsd and Kannel's bearerbox (docs/BENCHMARKS.md, "Size and memory").
       the stripped file; the shared libraries it needs besides the C
       library (DT_NEEDED, recursively, found in LIBDIRs or by ldd for
       this machine's binaries), their sizes stripped and xz'd, and the sum.
+  size.py map LINKMAP
+      where a static program's bytes come from, by a GNU ld map
+      (-Wl,-Map): the input sections kept in non-empty output
+      sections, summed for smsgate's own objects, musl (libc.a, crt*.o),
+      libmicrohttpd, json-c and the soft-float libgcc; .bss apart.
   size.py rss-gammu | rss-bearerbox
       resident memory of gammu-smsd against smsgate-modemsim (idle, and
       with QUEUED files in its outbox behind a deregistered modem), of
       Kannel's bearerbox and smsbox idle (bench/http's configuration:
       loopback SMSC, no modem needed).
+  size.py rss-native SMSGATED
+      the same for a program of this machine (the static x86_64 build of
+      bench/size/static-x86_64.sh), from /proc/PID/status.
+  size.py rss-guest SMSGATED TOUCH QEMU-ARGS...
+      resident memory of a MIPS smsgated run under qemu-user (QEMU-ARGS:
+      "qemu-mipsel -cpu 24KEc"), idle and with QUEUED messages as for
+      x86_64: the guest's pages only, not qemu's. qemu-user keeps the
+      guest's whole address space in one range of its own, at the
+      guest_base given with -B; the Rss of the mappings in that range
+      (/proc/PID/smaps) is what the guest has resident, with the same
+      4 KiB pages as on the router. Checked first with TOUCH, a static
+      program of the same toolchain that touches N pages (bench/size/
+      touch.c): N = 1000 must read exactly 4,000 KiB more than N = 0.
 
 smsgated's and smsd's memory come from bench/queue/bench_queue.py rss, so
 all are read the same way: /proc/PID/status (VmRSS, RssAnon, RssFile) after
@@ -214,6 +232,172 @@ def cmd_rss_bearerbox():
         b.close()
 
 
+def map_parts(path):
+    """{part: bytes} of the loaded, non-empty input sections of an ld map; .bss and .sbss as "bss"."""
+    parts = {}
+    with open(path) as f:
+        lines = f.read().split("\n")
+    start = next(i for i, l in enumerate(lines) if l.startswith("Linker script and memory map"))
+    out_sec = pending = None
+    for l in lines[start:]:
+        m = re.match(r"^(\.\S+)(\s+0x[0-9a-f]+\s+0x[0-9a-f]+.*)?$", l)
+        if m:
+            out_sec = m.group(1)
+            continue
+        m = re.match(r"^ (\S+)\s*$", l)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", l)
+        if not m or out_sec is None:
+            continue
+        pending = None
+        size, obj = int(m.group(3), 16), m.group(4)
+        if size == 0 or out_sec.startswith((".debug", ".comment", ".pdr", ".gnu.attributes", ".mdebug",
+                                            ".MIPS.abiflags", ".reginfo", ".note")):
+            continue
+        if "libmicrohttpd" in obj:
+            part = "libmicrohttpd"
+        elif "libjson-c" in obj:
+            part = "json-c"
+        elif "libgcc" in obj:
+            part = "soft-float libgcc"
+        elif "libc.a(" in obj or re.search(r"/crt[1in]\.o$", obj):
+            part = "musl"
+        else:
+            part = "smsgate"
+        if out_sec in (".bss", ".sbss", ".tbss"):
+            part += " .bss"
+        parts[part] = parts.get(part, 0) + size
+    return parts
+
+
+def cmd_map(path):
+    parts = map_parts(path)
+    loaded = sum(v for k, v in parts.items() if not k.endswith(".bss"))
+    for k in ("smsgate", "musl", "libmicrohttpd", "json-c", "soft-float libgcc"):
+        print("  %-18s %9d" % (k, parts.get(k, 0)))
+    print("  %-18s %9d   (.bss, not in the file: %d)" % ("in all", loaded,
+                                                         sum(v for k, v in parts.items() if k.endswith(".bss"))))
+    print("RESULT " + json.dumps(parts), flush=True)
+
+
+# Where qemu-user puts the guest's address space (-B): far below the
+# host's own mappings (the executable at 0x55..., libraries and mmap at
+# 0x7f...), and a guest address is 32 bits.
+GUEST_BASE = 0x200000000
+GUEST_SIZE = 1 << 32
+
+
+def guest_rss(pid):
+    """Rss, anonymous and file KiB of the guest's mappings in qemu process
+    PID (smaps: every mapping from GUEST_BASE to GUEST_BASE + 4 GiB)."""
+    tot = {"Rss": 0, "Anonymous": 0, "File": 0, "mappings": 0}
+    inside = False
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$", line)
+            if m:
+                start, end = int(m.group(1), 16), int(m.group(2), 16)
+                inside = start >= GUEST_BASE and end <= GUEST_BASE + GUEST_SIZE
+                if inside:
+                    tot["mappings"] += 1
+                    if m.group(4).startswith("/usr/lib"):
+                        raise RuntimeError("a host library inside the guest range: " + line.strip())
+                continue
+            if not inside:
+                continue
+            k, _, v = line.partition(":")
+            if k in ("Rss", "Anonymous"):
+                tot[k] += int(v.split()[0])
+    # As RssFile: pages of files still shared with the page cache (a
+    # written page of a private file mapping is anonymous).
+    tot["File"] = tot["Rss"] - tot["Anonymous"]
+    return tot
+
+
+def qemu_argv(qemu):
+    return qemu + ["-B", "0x%x" % GUEST_BASE]
+
+
+def calibrate(touch, qemu):
+    """TOUCH touching 0 and 1000 pages: the guest's Rss must differ by 4,000 KiB."""
+    seen = {}
+    with tempfile.TemporaryDirectory() as d:
+        for n in (0, 1000):
+            out = os.path.join(d, "touch%d.out" % n)
+            p = Proc(qemu_argv(qemu) + [touch, str(n)], out)
+            try:
+                wait_for(lambda: "ready" in open(out).read(), 30, "the calibration program")
+                seen[n] = guest_rss(p.p.pid)
+            finally:
+                p.stop()
+    delta = seen[1000]["Rss"] - seen[0]["Rss"]
+    print("calibration: a program touching 0 pages: guest Rss %s KiB; 1000 pages: %s KiB (%+d KiB, %s)" % (
+        seen[0]["Rss"], seen[1000]["Rss"], delta, "as expected" if delta == 4000 else "WRONG"), flush=True)
+    if delta != 4000:
+        raise RuntimeError("guest Rss does not follow the pages the guest touched: the method is off")
+    return seen
+
+
+def rss_idle_queued(smsgated, wrap, reader, what):
+    """smsgated (under WRAP) against the simulator: READER(pid) idle, then
+    with QUEUED messages in queue/ behind a deregistered modem, as
+    bench_queue.py rss does for x86_64."""
+    import bench_queue
+    res = {}
+    bench_queue.SMSGATED = smsgated
+    b = Bench()
+    try:
+        sim = b.sim()
+        p = b.smsgated([sim], wrap=wrap)
+        wait_for(lambda: os.path.exists(os.path.join(b.spool, "status.json")), 60, "status.json")
+        time.sleep(SETTLE)
+        res["idle"] = reader(p.p.pid)
+        res["process"] = rss_of(p.p.pid)
+        print("smsgated idle (%s): %s KiB; /proc/PID/status: %s KiB" % (what, res["idle"], res["process"]), flush=True)
+        if QUEUED:
+            sim.ctl("deregister")
+
+            def registration():
+                try:
+                    with open(os.path.join(b.spool, "status.json")) as f:
+                        return json.load(f)["modems"][0]["registration"]
+                except (OSError, ValueError):
+                    return None
+            wait_for(lambda: registration() == 2, 60, "smsgated to see +CREG: 2")
+            for i in range(QUEUED):
+                b.drop("q-%05d" % i, "queued message %05d for the memory benchmark" % i)
+            queue = os.path.join(b.spool, "queue")
+            wait_for(lambda: not os.listdir(b.outgoing) and
+                     sum(1 for n in os.listdir(queue) if not n.endswith(".st")) >= QUEUED,
+                     600, "%d messages in queue/" % QUEUED)
+            time.sleep(SETTLE)
+            with open(os.path.join(b.spool, "status.json")) as f:
+                res["status_queued"] = json.load(f).get("queued")
+            res["queued"] = reader(p.p.pid)
+            res["queued_n"] = QUEUED
+            print("smsgated with %d queued (status.json says %s), %s: %s KiB" % (
+                QUEUED, res["status_queued"], what, res["queued"]), flush=True)
+    finally:
+        b.close()
+    return res
+
+
+def cmd_rss_guest(args):
+    smsgated, touch, qemu = args[0], args[1], args[2:]
+    res = {"bench": "rss-guest", "qemu": " ".join(qemu), "binary": smsgated}
+    res["calibration"] = calibrate(touch, qemu)
+    res.update(rss_idle_queued(smsgated, qemu_argv(qemu), guest_rss, "guest"))
+    print("RESULT " + json.dumps(res), flush=True)
+
+
+def cmd_rss_native(smsgated):
+    res = {"bench": "rss-native", "binary": smsgated}
+    res.update(rss_idle_queued(smsgated, (), rss_of, "native"))
+    print("RESULT " + json.dumps(res), flush=True)
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if len(sys.argv) < 2:
@@ -225,6 +409,12 @@ def main():
         cmd_rss_gammu()
     elif what == "rss-bearerbox":
         cmd_rss_bearerbox()
+    elif what == "map" and len(sys.argv) == 3:
+        cmd_map(sys.argv[2])
+    elif what == "rss-native" and len(sys.argv) == 3:
+        cmd_rss_native(sys.argv[2])
+    elif what == "rss-guest" and len(sys.argv) > 4:
+        cmd_rss_guest(sys.argv[2:])
     else:
         sys.exit(__doc__)
 
