@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,26 +63,58 @@ static int save(struct gateway *gw, const struct gw_heartbeat *hb)
 	return rc;
 }
 
+/* "NAME: DIGITS\n" at *p, as save() writes it: the number, or -1. */
+static long long field_num(const char **p, const char *name)
+{
+	size_t n = strlen(name);
+	const char *s = *p;
+	long long v = 0;
+
+	if (strncmp(s, name, n) != 0)
+		return -1;
+	s += n;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (LLONG_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (*s != '\n')
+		return -1;
+	*p = s + 1;
+	return v;
+}
+
 /* The file's wall-clock times onto the monotonic clock. -ENOENT: none yet. */
 static int load(struct gateway *gw, struct gw_heartbeat *hb)
 {
 	struct gw_heartbeats *hs = &gw->heartbeats;
-	long long since = -1, alarm = -1;
-	char *buf, beaten[8] = "";
+	long long since, alarm = -1;
+	const char *p;
+	char *buf;
+	bool beaten = false, beaten_ok = false;
 	ssize_t n = read_file_at(hs->dirfd, hb->name, HEARTBEAT_FILE_MAX, &buf);
 	int64_t now = loop_now();
 
 	if (n < 0)
 		return (int)n;
-	if (sscanf(buf, "Since: %lld\nBeaten: %7s\nAlarm: %lld", &since, beaten, &alarm) != 3 || since < 0 ||
-	    alarm < 0 || (strcmp(beaten, "yes") != 0 && strcmp(beaten, "no") != 0)) {
+	p = buf;
+	since = field_num(&p, "Since: ");
+	if (since >= 0 && (strncmp(p, "Beaten: yes\n", 12) == 0 || strncmp(p, "Beaten: no\n", 11) == 0)) {
+		beaten = p[8] == 'y';
+		beaten_ok = true;
+		p += beaten ? 12 : 11;
+		alarm = field_num(&p, "Alarm: ");
+	}
+	if (since < 0 || !beaten_ok || alarm < 0) {
 		free(buf);
 		log_error("heartbeat %s: %s/%s is damaged; its clock starts now", hb->name, HEARTBEAT_DIR, hb->name);
 		return -EINVAL;
 	}
 	free(buf);
 	hb->since = (int64_t)since - hs->offset;
-	hb->beaten = strcmp(beaten, "yes") == 0;
+	hb->beaten = beaten;
 	hb->alarm_sent = alarm > 0;
 	hb->alarm_at = alarm > 0 ? (int64_t)alarm - hs->offset : 0;
 	if (hb->since > now) {

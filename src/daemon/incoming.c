@@ -68,6 +68,41 @@ static void part_name(char *dst, size_t n, const char *sender, uint16_t ref, uin
 	snprintf(dst, n, "%s-%u-%u-%u", hex, ref, total, seq);
 }
 
+/* "-DIGITS" at *p (at most 5 digits: the fields are 16 and 8 bits). */
+static int dash_num(const char **p, unsigned *out)
+{
+	const char *s = *p;
+	unsigned v = 0;
+	int n = 0;
+
+	if (*s++ != '-')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9' && n < 6; s++, n++)
+		v = v * 10 + (unsigned)(*s - '0');
+	if (n == 0 || n > 5)
+		return -EINVAL;
+	*out = v;
+	*p = s;
+	return 0;
+}
+
+/* part_name's inverse: 0, or -EINVAL for any other name. */
+static int part_name_parse(const char *name, char *hex, size_t hexlen, unsigned *ref, unsigned *total, unsigned *seq)
+{
+	size_t n = 0;
+
+	while ((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'A' && name[n] <= 'F'))
+		n++;
+	if (n == 0 || n >= hexlen)
+		return -EINVAL;
+	memcpy(hex, name, n);
+	hex[n] = '\0';
+	name += n;
+	if (dash_num(&name, ref) < 0 || dash_num(&name, total) < 0 || dash_num(&name, seq) < 0 || *name)
+		return -EINVAL;
+	return 0;
+}
+
 static int64_t now_s(void)
 {
 	return (int64_t)time(NULL);
@@ -291,7 +326,7 @@ int gw_incoming_start(struct gateway *gw)
 		unsigned ref, total, seq;
 		ssize_t n;
 
-		if (e->d_name[0] == '.' || sscanf(e->d_name, "%96[0-9A-F]-%u-%u-%u", hexname, &ref, &total, &seq) != 4)
+		if (part_name_parse(e->d_name, hexname, sizeof(hexname), &ref, &total, &seq) < 0)
 			continue;
 		n = read_file_at(gw->spool.dir[SPOOL_PARTS], e->d_name, PART_MAX, &buf);
 		if (n < 0)

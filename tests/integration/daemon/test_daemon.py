@@ -438,6 +438,28 @@ class TestIncoming(DaemonTest):
         self.assertEqual(self.ls("parts"), [])
         self.stop_daemon(d)
 
+    def test_parts_kept_across_restart(self):
+        """Parts 1 and 3 stored in parts/, smsgated restarted, then part 2:
+        the parts read back from parts/ (by their file names) complete it."""
+        sim = self.start_sim("a")
+        self.write_config()
+        d = self.start_daemon()
+        words = ["Part %d of three, across a restart." % i + " padding" * 12 for i in (1, 2, 3)]
+        for seq in (1, 3):
+            sim.ctl("inject-pdu", deliver_pdu("+4915112345678", words[seq - 1], ref=77, total=3, seq=seq))
+        wait_for(lambda: len(self.ls("parts")) == 2, TIMEOUT, "two parts stored; log:\n%s" % d.log())
+        # a name that is not a part's is left alone
+        with open(self.path("parts", "4915-x-1-2"), "w") as f:
+            f.write("stray")
+        self.stop_daemon(d)
+        d = self.start_daemon()
+        sim.ctl("inject-pdu", deliver_pdu("+4915112345678", words[1], ref=77, total=3, seq=2))
+        wait_for(lambda: len(self.ls("incoming")) == 1, TIMEOUT, "incoming file; log:\n%s" % d.log())
+        (n, h, body), = self.incoming_files()
+        self.assert_incoming(n, h, body, "4915112345678", "".join(words))
+        self.assertEqual(self.ls("parts"), ["4915-x-1-2"])
+        self.stop_daemon(d)
+
     def test_multipart_burst_reversed(self):
         """Three +CMTI at once: each AT+CMGR answer belongs to its own slot,
         every part is read and deleted only after it was stored."""
