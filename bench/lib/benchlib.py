@@ -142,6 +142,30 @@ class Bench:
         with open(self.gw_log, errors="replace") as f:
             return f.read()
 
+    def status(self):
+        with open(os.path.join(self.spool, "status.json")) as f:
+            return json.load(f)
+
+    def queue_behind_deregistered(self, sim, n, timeout=600):
+        """n messages dropped into outgoing/ and claimed into queue/ while the
+        modem is deregistered, so that they stay queued; status.json's
+        "queued" afterwards. The modem learns it through +CREG: 2; a message
+        it still tries fails with +CMS ERROR 331 and waits for its retry."""
+        sim.ctl("deregister")
+
+        def registration():
+            try:
+                return self.status()["modems"][0]["registration"]
+            except (OSError, ValueError, KeyError, IndexError):
+                return None
+        wait_for(lambda: registration() == 2, 60, "smsgated to see +CREG: 2")
+        for i in range(n):
+            self.drop("q-%05d" % i, "queued message %05d for the memory benchmark" % i)
+        queue = os.path.join(self.spool, "queue")
+        wait_for(lambda: not os.listdir(self.outgoing) and
+                 sum(1 for name in os.listdir(queue) if not name.endswith(".st")) >= n,
+                 timeout, "%d messages in queue/" % n)
+
     # ---- smsd ----
     def smsd(self, sim, tuned):
         dirs = {n: os.path.join(self.spool, n) for n in ("outgoing", "checked", "failed", "incoming", "sent")}

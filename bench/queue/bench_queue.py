@@ -161,26 +161,9 @@ def cmd_rss(a):
             res["idle"] = rss_of(gw)
             print("smsgated idle: %s KiB" % res["idle"], flush=True)
             if a.queued:
-                sim.ctl("deregister")
-
-                def registration():
-                    try:
-                        with open(os.path.join(b.spool, "status.json")) as f:
-                            return json.load(f)["modems"][0]["registration"]
-                    except (OSError, ValueError):
-                        return None
-                wait_for(lambda: registration() == 2, 30, "smsgated to see +CREG: 2")
-                # The modem learns it through +CREG: 2; a message it still tries
-                # fails with +CMS ERROR 331 and waits for its retry: it stays queued.
-                for i in range(a.queued):
-                    b.drop("q-%05d" % i, "queued message %05d for the memory benchmark" % i)
-                queue = os.path.join(b.spool, "queue")
-                wait_for(lambda: not os.listdir(b.outgoing) and
-                         sum(1 for n in os.listdir(queue) if not n.endswith(".st")) >= a.queued,
-                         300, "%d messages in queue/" % a.queued)
+                b.queue_behind_deregistered(sim, a.queued)
                 time.sleep(a.settle)
-                with open(os.path.join(b.spool, "status.json")) as f:
-                    res["status_queued"] = json.load(f).get("queued")
+                res["status_queued"] = b.status().get("queued")
                 res["queued"] = rss_of(gw)
                 res["queued_n"] = a.queued
                 print("smsgated with %d queued (status.json says %s): %s KiB" % (

@@ -357,24 +357,9 @@ def rss_idle_queued(smsgated, wrap, reader, what):
         res["process"] = rss_of(p.p.pid)
         print("smsgated idle (%s): %s KiB; /proc/PID/status: %s KiB" % (what, res["idle"], res["process"]), flush=True)
         if QUEUED:
-            sim.ctl("deregister")
-
-            def registration():
-                try:
-                    with open(os.path.join(b.spool, "status.json")) as f:
-                        return json.load(f)["modems"][0]["registration"]
-                except (OSError, ValueError):
-                    return None
-            wait_for(lambda: registration() == 2, 60, "smsgated to see +CREG: 2")
-            for i in range(QUEUED):
-                b.drop("q-%05d" % i, "queued message %05d for the memory benchmark" % i)
-            queue = os.path.join(b.spool, "queue")
-            wait_for(lambda: not os.listdir(b.outgoing) and
-                     sum(1 for n in os.listdir(queue) if not n.endswith(".st")) >= QUEUED,
-                     600, "%d messages in queue/" % QUEUED)
+            b.queue_behind_deregistered(sim, QUEUED)
             time.sleep(SETTLE)
-            with open(os.path.join(b.spool, "status.json")) as f:
-                res["status_queued"] = json.load(f).get("queued")
+            res["status_queued"] = b.status().get("queued")
             res["queued"] = reader(p.p.pid)
             res["queued_n"] = QUEUED
             print("smsgated with %d queued (status.json says %s), %s: %s KiB" % (
