@@ -147,29 +147,44 @@ static char *status_json(struct pool *p, bool online)
 	return text;
 }
 
-/* Subscribed exactly while a modem can send; the retained status when it changed. */
+/* Subscribed while a modem can send, or while no other gateway of the
+ * pool can: a broker drops what no subscription matches, so the last
+ * subscriber stays and keeps the work in its spool until a modem is back. */
+static bool want_subscribed(const struct pool *p)
+{
+	return pool_can_send(p->gw) || !pool_others_can_send(p);
+}
+
+/* The subscription as want_subscribed() says, and the retained status
+ * when it changed. */
 void gw_pool_update(struct gateway *gw)
 {
 	struct pool *p = gw->pool;
 	char topic[POOL_TOPIC_SIZE + 8], *st;
-	bool want;
+	bool can, want;
 
 	if (!p || !p->up)
 		return;
 	pool_intake_release(p);
-	want = pool_can_send(gw);
+	can = pool_can_send(gw);
+	want = want_subscribed(p);
 	if (want != p->subscribed) {
 		int rc = want ? mqtt_client_subscribe(p->client, p->filter, 1)
 			      : mqtt_client_unsubscribe(p->client, p->filter);
 
 		if (rc == 0) {
 			p->subscribed = want;
-			pool_takeover_poke(p); /* only a gateway that can send takes over */
-			gw_pool_forward(gw);
 			gw_status_write(gw);
 			log_info("mqtt: %s %s (%s)", want ? "subscribed to" : "unsubscribed from", p->filter,
-				 want ? "a modem can send" : "no modem can send: the pool's other gateways take the work");
+				 !want ? "no modem can send: the pool's other gateways take the work"
+				 : can ? "a modem can send"
+				       : "no gateway of the pool can send: its messages wait in this spool, not dropped by the broker");
 		}
+	}
+	if (can != p->could_send) {
+		p->could_send = can;
+		pool_takeover_poke(p); /* only a gateway that can send takes over */
+		gw_pool_forward(gw);
 	}
 	st = status_json(p, true);
 	if (!st || (p->status_sent && strcmp(st, p->status_sent) == 0)) {
@@ -195,7 +210,7 @@ static void on_up(void *ctx, bool session_present)
 	p->up = true;
 	pool_takeover_connected(p); /* before anything can start a takeover */
 	/* What the broker remembers of our subscription is unknown: say it again. */
-	p->subscribed = !pool_can_send(p->gw);
+	p->subscribed = !want_subscribed(p);
 	free(p->status_sent);
 	p->status_sent = NULL;
 	gw_pool_update(p->gw);

@@ -73,6 +73,7 @@ struct pool {
 	char client_id[CONFIG_MQTT_NAME_SIZE], gateway[CONFIG_MQTT_NAME_SIZE];
 	char *status_sent;                      /* the last status published on this connection */
 	bool up, subscribed;
+	bool could_send;                        /* pool_can_send() at the last gw_pool_update */
 
 	struct outbox events;
 	bool event_inflight;
@@ -124,6 +125,8 @@ void pool_takeover_poke(struct pool *p);
 void pool_takeover_connected(struct pool *p);
 void pool_takeover_free(struct pool *p);
 json_object *pool_peers_json(struct pool *p);
+/* Another gateway of our group says it can send. */
+bool pool_others_can_send(const struct pool *p);
 
 /* pool_forward.c: the broker's PUBACK of a forward (token >= 2). */
 void pool_forward_acked(struct pool *p, uint64_t token);

@@ -75,15 +75,7 @@ bool gw_pool_holds(struct gateway *gw, const struct qmsg *q, int64_t *soonest)
 /* Some gateway of the pool would take a message now. */
 static bool pool_can_take(const struct pool *p)
 {
-	if (p->subscribed && pool_can_send(p->gw))
-		return true;
-	for (unsigned i = 0; i < p->npeers; i++) {
-		const struct pool_peer *e = &p->peers[i];
-
-		if (e->online && e->can_send && e->same_group)
-			return true;
-	}
-	return false;
+	return (p->subscribed && pool_can_send(p->gw)) || pool_others_can_send(p);
 }
 
 static char *payload(const struct qmsg *q, const struct outmsg *m)

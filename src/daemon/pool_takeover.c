@@ -142,6 +142,7 @@ void pool_peer_status(struct pool *p, const struct mqtt_publish *pub)
 	e->can_send = can;
 	json_object_put(o);
 	tick(p);
+	gw_pool_update(p->gw); /* the last one able to send, or not any more */
 	gw_pool_forward(p->gw); /* a gateway that can take them may be back */
 }
 
@@ -354,6 +355,17 @@ void pool_takeover_free(struct pool *p)
 {
 	takeover_end(p, "stopped", false);
 	loop_timer_cancel(&p->gw->loop, &p->takeover_timer);
+}
+
+bool pool_others_can_send(const struct pool *p)
+{
+	for (unsigned i = 0; i < p->npeers; i++) {
+		const struct pool_peer *e = &p->peers[i];
+
+		if (e->online && e->can_send && e->same_group)
+			return true;
+	}
+	return false;
 }
 
 json_object *pool_peers_json(struct pool *p)

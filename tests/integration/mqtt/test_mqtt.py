@@ -45,6 +45,26 @@ class TestPool(PoolTest):
         self.assertTrue(per[0], per)
 
 
+    def test_no_modem_anywhere_keeps_the_work(self):
+        # A broker drops what no subscription matches: the last gateway
+        # stays subscribed, even without a modem, and keeps the messages.
+        g1, g2 = self.gateway("gw1"), self.gateway("gw2")
+        g1.sim.ctl("deregister")
+        g1.wait_subscribed(False)
+        g2.sim.ctl("deregister")
+        g2.wait_subscribed(True)
+        wait_for(lambda: (g2.status()["mqtt"]["peers"] or [{}])[0].get("can_send") is False, TIMEOUT,
+                 "gw2 sees gw1 unable to send")
+        self.assertTrue(g2.status()["mqtt"]["subscribed"])
+        texts = ["while no modem can send %d" % i for i in range(10)]
+        self.broker.pub("smsgate/send", *[self.msg(t) for t in texts])
+        wait_for(lambda: len([n for g in (g1, g2) for n in g.queue() if "." not in n]) == len(texts), TIMEOUT,
+                 "all %d in a spool: %r" % (len(texts), [g.queue() for g in (g1, g2)]))
+        g1.sim.ctl("register")
+        g2.sim.ctl("register")
+        per = self.all_sent([g1, g2], texts)
+        self.assertEqual(sorted(per[0] + per[1]), sorted(texts), per)
+
     def test_gateway_killed_loses_nothing(self):
         g1, g2 = self.gateway("gw1"), self.gateway("gw2")
         g1.kill9()
@@ -92,17 +112,20 @@ class TestTakeover(PoolTest):
         g2.sim.ctl("deregister")
         g2.wait_subscribed(False)
         g1.kill9()
-        texts = ["nobody can take these %d" % i for i in range(6)]
+        # gw1 gone, nobody can send: gw2 subscribes again as the last resort
+        g2.wait_subscribed(True)
+        texts = ["nobody can send these %d" % i for i in range(10)]
         self.broker.pub("smsgate/send", *[self.msg(t) for t in texts])
-        # gw2 cannot send: it neither takes work nor takes over gw1's session
-        wait_for(lambda: (g2.status()["mqtt"]["peers"] or [{}])[0].get("state") == "offline", TIMEOUT,
-                 "gw2 sees gw1 offline")
-        # its modem back: it subscribes, then takes over what waits for gw1
+        # gw2 takes its share into its spool, but takes nothing over: it cannot send
+        wait_for(lambda: len([n for n in g2.queue() if "." not in n]) == len(texts) // 2, TIMEOUT,
+                 "gw2's share in its spool: %r" % g2.queue())
+        self.assertEqual(g2.status()["mqtt"]["takeovers"], 0)
+        # its modem back: it sends its share, then takes over what waits for gw1
         g2.sim.ctl("register")
         per = self.all_sent([g2], texts)
         self.assertEqual(sorted(per[0]), sorted(texts))
-        st = wait_for(lambda: (lambda m: m if m["taken_over"] == len(texts) else None)(g2.status()["mqtt"]),
-                      TIMEOUT, "status.json shows the takeover of all %d" % len(texts))
+        st = wait_for(lambda: (lambda m: m if m["taken_over"] == len(texts) // 2 else None)(g2.status()["mqtt"]),
+                      TIMEOUT, "status.json shows the takeover of gw1's %d" % (len(texts) // 2))
         self.assertEqual(st["takeovers"], 1, st)
 
 
@@ -161,8 +184,8 @@ class TestForward(PoolTest):
         gw2 = self.gateway("gw2")
         for g in (front, gw2):
             g.sim.ctl("deregister")
-            g.wait_subscribed(False)
         self.peer_can_send(front, "gw2", False)
+        self.peer_can_send(gw2, "front", False)
         # the broker would drop a message no subscription matches: front keeps it
         self.drop(front, "alarm2", "kept until someone can send")
         wait_for(lambda: len([n for n in front.queue() if "." not in n]) == 1, TIMEOUT, "claimed into queue/")
