@@ -124,7 +124,8 @@ class Bench:
         return time.time()
 
     # ---- smsgated ----
-    def smsgated(self, modems, wrap=(), env=None):
+    def smsgated(self, modems, wrap=(), env=None, binary=None):
+        """smsgated (binary, default $SMSGATED) on the simulators, under wrap."""
         os.makedirs(self.outgoing, exist_ok=True)
         conf = os.path.join(self.dir, "smsgated.conf")
         with open(conf, "w") as f:
@@ -132,7 +133,7 @@ class Bench:
             for i, s in enumerate(modems):
                 f.write("\n[modem m%d]\ndevice = %s\n" % (i + 1, s.link))
         self.gw_log = os.path.join(self.dir, "smsgated.log")
-        p = Proc(list(wrap) + [SMSGATED, "-c", conf], self.gw_log, env=env)
+        p = Proc(list(wrap) + [binary or SMSGATED, "-c", conf], self.gw_log, env=env)
         self.procs.append(p)
         want = len(modems)
         wait_for(lambda: self.gw_log_text().count("-> ready") >= want, 30, "smsgated's modems ready")

@@ -344,13 +344,11 @@ def rss_idle_queued(smsgated, wrap, reader, what):
     """smsgated (under WRAP) against the simulator: READER(pid) idle, then
     with QUEUED messages in queue/ behind a deregistered modem, as
     bench_queue.py rss does for x86_64."""
-    import bench_queue
     res = {}
-    bench_queue.SMSGATED = smsgated
     b = Bench()
     try:
         sim = b.sim()
-        p = b.smsgated([sim], wrap=wrap)
+        p = b.smsgated([sim], wrap=wrap, binary=smsgated)
         wait_for(lambda: os.path.exists(os.path.join(b.spool, "status.json")), 60, "status.json")
         time.sleep(SETTLE)
         res["idle"] = reader(p.p.pid)
