@@ -445,15 +445,22 @@ static int from_legacy_grafana(json_object *payload, struct lines *l, char *why,
 	message = text_of(payload, "message", &ml);
 	if (!title && !message)
 		return WHY("no \"alerts\", \"title\" or \"message\" in the payload");
-	/* The title is the header; without one the message is. */
-	put_clean(&l->text, title ? title : message, title ? tl : ml);
-	l->header = l->text.len;
-	if (title && message) {
-		sl = l->text.len;
-		put_str(&l->text, "\n");
+	/* The title is the header; without one (or one that cleans to
+	 * nothing) the message is. */
+	if (title)
+		put_clean(&l->text, title, tl);
+	if (l->text.len == 0 && message) {
 		put_clean(&l->text, message, ml);
-		end_line(l, sl);
+		message = NULL;
 	}
+	l->header = l->text.len;
+	if (message) {
+		sl = l->text.len;
+		if (put_clean_after(&l->text, 0, "\n", message, ml))
+			end_line(l, sl);
+	}
+	if (l->text.len == 0)
+		return WHY("\"title\" and \"message\" hold nothing to show");
 	return 0;
 }
 

@@ -238,6 +238,14 @@ static void test_grafana_legacy(void **state)
 		    "\"state\":\"alerting\",\"message\":\"Notification Message\\nsecond line\",\"evalMatches\":[]}",
 		    2, "[Alerting] Panel Title alert\nNotification Message second line");
 	assert_text(ALERTS_GRAFANA, "{\"message\":\"only a message\"}", 2, "only a message");
+	/* a title that cleans to nothing leaves the header to the message */
+	assert_text(ALERTS_GRAFANA, "{\"title\":\" \\u0001 \",\"message\":\"the message\"}", 2, "the message");
+	assert_text(ALERTS_GRAFANA, "{\"title\":\"the title\",\"message\":\"\\u0085 \\n\"}", 2, "the title");
+	/* nothing at all once cleaned (a C1 control character, found by fuzz-alerts): refused, no empty SMS */
+	assert_refused(ALERTS_GRAFANA, "{\"tid#le\":\"x\",\"message\":\"\\u008c\"}",
+		       "\"title\" and \"message\" hold nothing to show");
+	assert_refused(ALERTS_GRAFANA, "{\"title\":\"\\u0007\",\"message\":\"\\u2028\"}",
+		       "\"title\" and \"message\" hold nothing to show");
 }
 
 static void test_refusals(void **state)
