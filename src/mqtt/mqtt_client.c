@@ -83,6 +83,18 @@ static void drop_warn(struct mqtt_client *c, const char *fmt, ...) PRINTF_LIKE(2
 
 /* ---- the byte stream: TCP, or TLS over it ------------------------------- */
 
+/* After a failed send(2) or recv(2) (errno set): -EAGAIN, or -errno with
+ * c->io_error set to "what: reason". */
+static ssize_t sock_failed(struct mqtt_client *c, const char *what)
+{
+	int err = errno;
+
+	if (err == EAGAIN || err == EWOULDBLOCK)
+		return -EAGAIN;
+	snprintf(c->io_error, sizeof(c->io_error), "%s: %s", what, strerror(err));
+	return -err;
+}
+
 /* Bytes sent (> 0), -EAGAIN, or another -errno with c->io_error set. */
 static ssize_t io_send(struct mqtt_client *c, const uint8_t *p, size_t n)
 {
@@ -93,13 +105,7 @@ static ssize_t io_send(struct mqtt_client *c, const uint8_t *p, size_t n)
 	do {
 		rc = send(c->io.fd, p, n, MSG_NOSIGNAL);
 	} while (rc < 0 && errno == EINTR);
-	if (rc >= 0)
-		return rc;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return -EAGAIN;
-	rc = -errno;
-	snprintf(c->io_error, sizeof(c->io_error), "send: %s", strerror((int)-rc));
-	return rc;
+	return rc >= 0 ? rc : sock_failed(c, "send");
 }
 
 /* Bytes read (> 0), 0 when the broker closed, -EAGAIN, or another -errno
@@ -113,13 +119,7 @@ static ssize_t io_recv(struct mqtt_client *c, uint8_t *p, size_t n)
 	do {
 		rc = recv(c->io.fd, p, n, 0);
 	} while (rc < 0 && errno == EINTR);
-	if (rc >= 0)
-		return rc;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return -EAGAIN;
-	rc = -errno;
-	snprintf(c->io_error, sizeof(c->io_error), "recv: %s", strerror((int)-rc));
-	return rc;
+	return rc >= 0 ? rc : sock_failed(c, "recv");
 }
 
 /* A send or receive failed (rc, with c->io_error): a TLS alert or a

@@ -11,6 +11,13 @@ bool mqtt_client_tls_available(void)
 	return false;
 }
 
+static int no_tls(char *why, size_t whylen, const char *sentence)
+{
+	if (why && whylen)
+		snprintf(why, whylen, "%s", sentence);
+	return -ENOTSUP;
+}
+
 int mqtt_tls_creds_new(struct mqtt_tls_creds **out, const char *ca_file, const char *cert_file,
 		       const char *key_file, char *why, size_t whylen)
 {
@@ -18,9 +25,7 @@ int mqtt_tls_creds_new(struct mqtt_tls_creds **out, const char *ca_file, const c
 	(void)cert_file;
 	(void)key_file;
 	*out = NULL;
-	if (why && whylen)
-		snprintf(why, whylen, "mqtts:// (TLS): this smsgated was built without GnuTLS");
-	return -ENOTSUP;
+	return no_tls(why, whylen, "mqtts:// (TLS): this smsgated was built without GnuTLS");
 }
 
 void mqtt_tls_creds_free(struct mqtt_tls_creds *cr)
@@ -36,9 +41,7 @@ int mqtt_tls_new(struct mqtt_tls **out, struct mqtt_tls_creds *cr, int fd, const
 	(void)fd;
 	(void)host;
 	*out = NULL;
-	if (why && whylen)
-		snprintf(why, whylen, "no TLS in this build");
-	return -ENOTSUP;
+	return no_tls(why, whylen, "no TLS in this build");
 }
 
 void mqtt_tls_free(struct mqtt_tls *t)
@@ -49,9 +52,7 @@ void mqtt_tls_free(struct mqtt_tls *t)
 int mqtt_tls_handshake(struct mqtt_tls *t, char *why, size_t whylen)
 {
 	(void)t;
-	(void)why;
-	(void)whylen;
-	return -ENOTSUP;
+	return no_tls(why, whylen, "no TLS in this build");
 }
 
 bool mqtt_tls_want_write(const struct mqtt_tls *t)
@@ -72,9 +73,7 @@ ssize_t mqtt_tls_send(struct mqtt_tls *t, const void *p, size_t n, char *why, si
 	(void)t;
 	(void)p;
 	(void)n;
-	(void)why;
-	(void)whylen;
-	return -ENOTSUP;
+	return no_tls(why, whylen, "no TLS in this build");
 }
 
 ssize_t mqtt_tls_recv(struct mqtt_tls *t, void *p, size_t n, char *why, size_t whylen)
@@ -82,9 +81,7 @@ ssize_t mqtt_tls_recv(struct mqtt_tls *t, void *p, size_t n, char *why, size_t w
 	(void)t;
 	(void)p;
 	(void)n;
-	(void)why;
-	(void)whylen;
-	return -ENOTSUP;
+	return no_tls(why, whylen, "no TLS in this build");
 }
 
 void mqtt_tls_bye(struct mqtt_tls *t)
